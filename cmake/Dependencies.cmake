@@ -1,0 +1,40 @@
+# Every third-party library logferry uses, and why. All come from Debian 12 packages
+# (scripts/install-deps.sh); nothing is downloaded at build time.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+# fmt: fast formatting for log lines, error messages and the metrics page.
+find_package(fmt REQUIRED)
+# yaml-cpp: the native config; its node marks give us FILE:LINE for every validate error.
+find_package(yaml-cpp REQUIRED)
+# simdjson: parses Docker json-file lines and JSON payloads at GB/s without per-line allocation.
+find_package(simdjson REQUIRED)
+# CLI11: the command line (run / validate / --version / --help).
+find_package(CLI11 REQUIRED)
+# OpenSSL: TLS for the syslog sink and source (CA verification, client certificates).
+find_package(OpenSSL REQUIRED)
+# zlib: gzip of rotated files, reading kubelet's .gz, Lumberjack compressed frames.
+find_package(ZLIB REQUIRED)
+# zstd: zstd compression of rotated files.
+find_package(zstd REQUIRED)
+# libcurl: HTTP client for the alert webhook and Elasticsearch.
+find_package(CURL REQUIRED)
+# RE2: linear-time regular expressions for alert rules, filter conditions and grok.
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# librelp: RELP (rsyslog's reliable protocol) for the syslog source and sink.
+pkg_check_modules(RELP REQUIRED IMPORTED_TARGET relp)
+
+# Standalone Asio (header-only): event loop, sockets, timers and TLS streams for network
+# components. Kept out of core headers so most translation units never parse it.
+find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
+add_library(logferry_asio INTERFACE)
+target_include_directories(logferry_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})
+target_compile_definitions(logferry_asio INTERFACE ASIO_STANDALONE ASIO_NO_DEPRECATED)
+target_link_libraries(logferry_asio INTERFACE OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+add_library(logferry::asio ALIAS logferry_asio)
+
+if(zstd_FOUND AND TARGET zstd::libzstd_shared)
+  set(LOGFERRY_ZSTD zstd::libzstd_shared)
+else()
+  set(LOGFERRY_ZSTD zstd)
+endif()

@@ -1,0 +1,225 @@
+#include "app/app.h"
+
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "config/pipeline_config.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "net/http_server.h"
+#include "runtime/topology.h"
+
+namespace logferry::app {
+
+std::string node_name() {
+  if (const char* n = std::getenv("NODE_NAME"); n != nullptr && *n != '\0') return n;
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) == 0 && buf[0] != '\0') return buf;
+  return "localhost";
+}
+
+int validate(const std::filesystem::path& file) {
+  config::Diagnostics diags(file.string());
+  (void)config::load_pipeline_file(file, registry(), diags);
+  if (!diags.ok()) {
+    std::fputs(diags.format().c_str(), stdout);
+    return 2;
+  }
+  std::printf("%s: ok\n", file.string().c_str());
+  return 0;
+}
+
+namespace {
+
+// What identifies the config's content on disk: a ConfigMap volume swaps its `..data` symlink,
+// so the canonical path changes even when the file's own name does not.
+struct FileIdentity {
+  std::string canonical;
+  ino_t inode = 0;
+  off_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
+FileIdentity identify(const std::filesystem::path& file) {
+  FileIdentity id;
+  std::error_code ec;
+  id.canonical = std::filesystem::canonical(file, ec).string();
+  struct stat st {};
+  if (::stat(file.c_str(), &st) == 0) {
+    id.inode = st.st_ino;
+    id.size = st.st_size;
+    id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  }
+  return id;
+}
+
+Result<std::unique_ptr<runtime::Topology>> start_topology(const config::PipelineConfig& cfg,
+                                                           Metrics& metrics) {
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (ec) return unexpected(ErrorCode::kPermissionDenied,
+                            "cannot create data_dir " + cfg.data_dir.string() + ": " + ec.message());
+  auto topo = runtime::Topology::build(cfg, metrics, node_name());
+  if (!topo) return topo;
+  (*topo)->start();
+  return topo;
+}
+
+}  // namespace
+
+int run_pipeline(const std::filesystem::path& file) {
+  config::Diagnostics diags(file.string());
+  config::PipelineConfig cfg = config::load_pipeline_file(file, registry(), diags);
+  if (!diags.ok()) {
+    std::fputs(diags.format().c_str(), stderr);
+    return 2;
+  }
+
+  // Signals are taken synchronously by this thread only; every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  Metrics metrics;
+  std::atomic<bool> ready{false};
+  std::unique_ptr<net::HttpServer> api;
+  if (!cfg.api_address.empty()) {
+    auto server = net::HttpServer::start(
+        cfg.api_address,
+        {{"/metrics", [&metrics] {
+            return net::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                                     metrics.render_prometheus()};
+          }},
+         {"/healthz", [] { return net::HttpResponse{200, "text/plain", "ok\n"}; }},
+         {"/readyz", [&ready] {
+            return ready ? net::HttpResponse{200, "text/plain", "ready\n"}
+                         : net::HttpResponse{503, "text/plain", "starting\n"};
+          }}});
+    if (!server) {
+      log_error("{}", server.error().message);
+      return 1;
+    }
+    api = std::move(*server);
+    log_info("api listening on {}", cfg.api_address);
+  }
+  Counter& reloads = metrics.counter("logferry_config_reloads_total", "Successful config reloads");
+  Counter& reload_errors =
+      metrics.counter("logferry_config_reload_errors_total", "Reloads refused: invalid config");
+
+  auto topo = start_topology(cfg, metrics);
+  if (!topo) {
+    log_error("{}", topo.error().message);
+    return 1;
+  }
+  std::unique_ptr<runtime::Topology> running = std::move(*topo);
+  ready = true;
+  log_info("logferry {} running {} ({} sources, {} transforms, {} sinks)", LOGFERRY_VERSION,
+           file.string(), cfg.sources.size(), cfg.transforms.size(), cfg.sinks.size());
+
+  FileIdentity identity = identify(file);
+  while (true) {
+    timespec timeout{0, 500'000'000};
+    int sig = sigtimedwait(&signals, nullptr, &timeout);
+    if (sig == SIGTERM || sig == SIGINT) {
+      log_info("signal {}: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      break;
+    }
+    if (running->sources_finished()) {
+      log_info("all sources finished: stopping");
+      break;
+    }
+    bool changed = false;
+    if (sig == SIGHUP) {
+      changed = true;
+    } else {
+      FileIdentity now = identify(file);
+      if (!(now == identity) && !now.canonical.empty()) changed = true;
+    }
+    if (!changed) continue;
+    identity = identify(file);
+    config::Diagnostics new_diags(file.string());
+    config::PipelineConfig next = config::load_pipeline_file(file, registry(), new_diags);
+    if (!new_diags.ok()) {
+      reload_errors.add();
+      log_error("config reload refused, keeping the running pipeline:\n{}", new_diags.format());
+      continue;
+    }
+    log_info("reloading {}", file.string());
+    ready = false;
+    running->stop();  // drains: what was read is delivered or re-read, never lost
+    running.reset();
+    auto rebuilt = start_topology(next, metrics);
+    if (!rebuilt) {
+      reload_errors.add();
+      log_error("new config failed to start ({}); restarting the previous one",
+                rebuilt.error().message);
+      rebuilt = start_topology(cfg, metrics);
+      if (!rebuilt) {
+        log_error("previous config failed to start too: {}", rebuilt.error().message);
+        return 1;
+      }
+    } else {
+      cfg = std::move(next);
+      reloads.add();
+    }
+    running = std::move(*rebuilt);
+    ready = true;
+  }
+  ready = false;
+  running->stop();
+  running.reset();
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  CLI::App cli{"logferry: Kubernetes and syslog log pipeline (collector, Logstash drop-in, syslog server)",
+               "logferry"};
+  cli.set_version_flag("--version", std::string("logferry ") + LOGFERRY_VERSION);
+  cli.require_subcommand(1);
+  std::string config_file;
+  auto* run = cli.add_subcommand("run", "Run the pipeline in FILE (.yaml/.yml native, .conf Logstash)");
+  run->add_option("-c,--config", config_file, "Config file")->required();
+  auto* check = cli.add_subcommand("validate", "Check FILE; print FILE:LINE: message per problem, exit 2 if any");
+  check->add_option("-c,--config", config_file, "Config file")->required();
+  std::string demo_dir = "demo-out";
+  bool keep_running = false;
+  auto* demo = cli.add_subcommand(
+      "demo", "Generate a kubelet-style log tree, ship it through the collector to the syslog "
+              "server role, write files and fire an alert");
+  demo->add_option("--dir", demo_dir, "Where the demo writes its tree, files and alerts");
+  demo->add_flag("--keep-running", keep_running, "Keep the demo pipeline running until Ctrl-C");
+
+  std::string types_footer = "\nComponent types:\n  sources:";
+  for (const auto& c : registry().sources()) types_footer += " " + c.type;
+  types_footer += "\n  transforms:";
+  for (const auto& c : registry().transforms()) types_footer += " " + c.type;
+  types_footer += "\n  sinks:";
+  for (const auto& c : registry().sinks()) types_footer += " " + c.type;
+  types_footer += "\n\nExit codes: 0 ok, 1 runtime failure, 2 bad config or usage.";
+  cli.footer(types_footer);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = cli.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (*run) return run_pipeline(config_file);
+  if (*check) return validate(config_file);
+  if (*demo) return run_demo(demo_dir, keep_running);
+  return 2;
+}
+
+}  // namespace logferry::app

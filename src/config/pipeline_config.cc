@@ -1,0 +1,233 @@
+#include "config/pipeline_config.h"
+
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace logferry::config {
+
+namespace {
+
+struct BufferOptions {
+  ByteSize max_bytes{32ull * 1024 * 1024};
+  static void describe(Schema<BufferOptions>& s) {
+    s.field("max_bytes", &BufferOptions::max_bytes)
+        .doc("Bytes of events queued in memory before the inputs are made to wait.");
+  }
+};
+
+struct ApiOptions {
+  std::string address;
+  static void describe(Schema<ApiOptions>& s) {
+    s.field("address", &ApiOptions::address).doc("HOST:PORT for /metrics, /healthz, /readyz.");
+  }
+};
+
+bool is_map(const YAML::Node& n) { return n && n.IsMap(); }
+
+std::vector<std::string> read_inputs(const YAML::Node& node, const std::string& where,
+                                     Diagnostics& diags) {
+  std::vector<std::string> inputs;
+  YAML::Node in = node["inputs"];
+  if (!in) {
+    diags.error(line_of(node), where + ": missing required key 'inputs'");
+    return inputs;
+  }
+  auto err = decode(in, inputs);
+  if (!err.empty()) diags.error(line_of(in), where + ".inputs: " + err);
+  if (err.empty() && inputs.empty()) diags.error(line_of(in), where + ".inputs: must not be empty");
+  return inputs;
+}
+
+template <class Base, class Out, class Find>
+void read_stage(const YAML::Node& root, const char* stage, bool has_inputs, Find find,
+                std::vector<Out>& out, Diagnostics& diags, const std::set<std::string>& extra) {
+  YAML::Node section = root[stage];
+  if (!section || section.IsNull()) return;
+  if (!section.IsMap()) {
+    diags.error(line_of(section), std::string(stage) + ": must be a map of NAME: {type: ...}");
+    return;
+  }
+  for (const MapEntry& entry : map_entries(section)) {
+    const std::string& name = entry.key;
+    const YAML::Node& node = entry.value;
+    std::string where = std::string(stage) + "." + name;
+    if (!node.IsMap()) {
+      diags.error(entry.line, where + ": must be a map with a 'type'");
+      continue;
+    }
+    Out c;
+    c.name = name;
+    c.line = entry.line;
+    YAML::Node type = node["type"];
+    if (!type || !type.IsScalar()) {
+      diags.error(line_of(node), where + ": missing required key 'type'");
+      continue;
+    }
+    c.type = type.Scalar();
+    if (has_inputs) c.inputs = read_inputs(node, where, diags);
+    const ComponentType<Base>* kind = find(c.type);
+    if (kind == nullptr) {
+      diags.error(line_of(type), where + ".type: unknown " + std::string(stage, std::strlen(stage) - 1) +
+                                     " type '" + c.type + "'");
+      continue;
+    }
+    std::set<std::string> reserved = {"type"};
+    if (has_inputs) reserved.insert("inputs");
+    for (const auto& k : extra) reserved.insert(k);
+    c.build = kind->parse(node, diags, where + ": ", reserved);
+    out.push_back(std::move(c));
+  }
+}
+
+void check_graph(PipelineConfig& cfg, Diagnostics& diags) {
+  std::map<std::string, char> kind_of;  // 's' source, 't' transform, 'k' sink
+  auto claim = [&](const ComponentConfig& c, char kind) {
+    if (!kind_of.emplace(c.name, kind).second)
+      diags.error(c.line, "component name '" + c.name + "' is used more than once");
+  };
+  for (auto& c : cfg.sources) claim(c, 's');
+  for (auto& c : cfg.transforms) claim(c, 't');
+  for (auto& c : cfg.sinks) claim(c, 'k');
+  auto check_inputs = [&](const ComponentConfig& c, const char* stage) {
+    for (const auto& in : c.inputs) {
+      auto it = kind_of.find(in);
+      if (it == kind_of.end()) {
+        diags.error(c.line, std::string(stage) + "." + c.name + ".inputs: unknown input '" + in + "'");
+      } else if (it->second == 'k') {
+        diags.error(c.line, std::string(stage) + "." + c.name + ".inputs: '" + in +
+                                "' is a sink; only sources and transforms can be inputs");
+      } else if (in == c.name) {
+        diags.error(c.line, std::string(stage) + "." + c.name + ".inputs: a component cannot read its own output");
+      }
+    }
+  };
+  for (auto& c : cfg.transforms) check_inputs(c, "transforms");
+  for (auto& c : cfg.sinks) check_inputs(c, "sinks");
+
+  // Cycles among transforms: depth-first search with colours.
+  std::map<std::string, const TransformConfig*> transforms;
+  for (auto& t : cfg.transforms) transforms[t.name] = &t;
+  std::map<std::string, int> colour;  // 0 new, 1 on stack, 2 done
+  std::function<bool(const std::string&)> visit = [&](const std::string& name) -> bool {
+    colour[name] = 1;
+    for (const auto& in : transforms[name]->inputs) {
+      if (!transforms.count(in) || in == name) continue;
+      if (colour[in] == 1) {
+        diags.error(transforms[name]->line,
+                    "transforms." + name + ".inputs: cycle through '" + in + "'");
+        return true;
+      }
+      if (colour[in] == 0 && visit(in)) return true;
+    }
+    colour[name] = 2;
+    return false;
+  };
+  for (auto& t : cfg.transforms)
+    if (colour[t.name] == 0) visit(t.name);
+
+  if (cfg.sources.empty() && diags.ok()) diags.error(1, "sources: at least one source is needed");
+  if (cfg.sinks.empty() && diags.ok()) diags.error(1, "sinks: at least one sink is needed");
+}
+
+}  // namespace
+
+PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path& config_dir,
+                              const Registry& registry, Diagnostics& diags) {
+  PipelineConfig cfg;
+  cfg.config_dir = config_dir;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    diags.error(e.mark.line >= 0 ? e.mark.line + 1 : 0, "YAML syntax: " + e.msg);
+    return cfg;
+  }
+  if (!is_map(root)) {
+    diags.error(1, "the config must be a map with sources, transforms and sinks");
+    return cfg;
+  }
+  static const std::set<std::string> kTopLevel = {"data_dir", "api", "sources", "transforms", "sinks"};
+  for (const MapEntry& entry : map_entries(root)) {
+    const std::string& key = entry.key;
+    if (!kTopLevel.count(key))
+      diags.error(entry.line, "unknown top-level key '" + key +
+                                          "' (known: data_dir, api, sources, transforms, sinks)");
+  }
+  if (YAML::Node d = root["data_dir"]; d && !d.IsNull()) {
+    std::string dir;
+    if (auto err = decode(d, dir); !err.empty()) {
+      diags.error(line_of(d), "data_dir: " + err);
+    } else {
+      cfg.data_dir = dir;
+    }
+  }
+  if (cfg.data_dir.is_relative()) cfg.data_dir = config_dir / cfg.data_dir;
+  if (YAML::Node a = root["api"]; a && !a.IsNull()) {
+    if (!a.IsMap()) {
+      diags.error(line_of(a), "api: must be a map such as {address: 127.0.0.1:9880}");
+    } else {
+      ApiOptions api;
+      Schema<ApiOptions> s;
+      ApiOptions::describe(s);
+      s.bind(a, api, diags, "api.");
+      cfg.api_address = api.address;
+    }
+  }
+  read_stage<Source>(root, "sources", false,
+                     [&](const std::string& t) { return registry.find_source(t); }, cfg.sources,
+                     diags, {});
+  read_stage<Transform>(root, "transforms", true,
+                        [&](const std::string& t) { return registry.find_transform(t); },
+                        cfg.transforms, diags, {});
+  read_stage<Sink>(root, "sinks", true, [&](const std::string& t) { return registry.find_sink(t); },
+                   cfg.sinks, diags, {"buffer"});
+  // Sink buffers are the runtime's, not the component's: bind them here.
+  if (YAML::Node sinks = root["sinks"]; sinks && sinks.IsMap()) {
+    for (auto& sink : cfg.sinks) {
+      YAML::Node b = sinks[sink.name]["buffer"];
+      if (!b || b.IsNull()) continue;
+      if (!b.IsMap()) {
+        diags.error(line_of(b), "sinks." + sink.name + ".buffer: must be a map such as {max_bytes: 64MiB}");
+        continue;
+      }
+      BufferOptions opts;
+      Schema<BufferOptions> s;
+      BufferOptions::describe(s);
+      s.bind(b, opts, diags, "sinks." + sink.name + ".buffer.");
+      sink.buffer_max_bytes = opts.max_bytes.bytes;
+    }
+  }
+  check_graph(cfg, diags);
+  return cfg;
+}
+
+PipelineConfig load_pipeline_file(const std::filesystem::path& file, const Registry& registry,
+                                  Diagnostics& diags) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    diags.error(0, "cannot read the config file");
+    return {};
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto ext = file.extension().string();
+  if (ext == ".conf") {
+    diags.error(1, "Logstash pipeline syntax (.conf) is not supported by this build yet; "
+                   "use the native YAML config (see docs/configuration.md)");
+    return {};
+  }
+  if (ext != ".yaml" && ext != ".yml") {
+    diags.error(0, "unknown config file type '" + ext + "': use .yaml/.yml (native) or .conf (Logstash)");
+    return {};
+  }
+  auto dir = std::filesystem::absolute(file).parent_path();
+  PipelineConfig cfg = parse_pipeline(text.str(), dir, registry, diags);
+  cfg.file = file;
+  return cfg;
+}
+
+}  // namespace logferry::config

@@ -1,0 +1,23 @@
+// JSON output of values and events (console sink, templates rendering maps, webhooks).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/event.h"
+#include "core/value.h"
+
+namespace logferry {
+
+// Appends s as a JSON string (quotes included). Invalid UTF-8 bytes become U+FFFD so the output
+// is always valid JSON.
+void append_json_string(std::string& out, std::string_view s);
+void append_json(std::string& out, const Value& v);
+void append_json(std::string& out, const Object& o);
+inline void append_json(std::string& out, const Event& e) { append_json(out, e.root()); }
+
+// Appends the text form a template shows for a value: strings as they are, numbers and bools
+// as text, timestamps as ISO 8601 UTC with milliseconds, lists joined by ",", maps as JSON.
+void append_text(std::string& out, const Value& v);
+
+}  // namespace logferry

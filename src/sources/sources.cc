@@ -1,0 +1,11 @@
+#include "sources/sources.h"
+
+#include "sources/stdin/stdin_source.h"
+
+namespace logferry::sources {
+
+void register_sources(config::Registry& registry) {
+  registry.add_source<StdinSource>();
+}
+
+}  // namespace logferry::sources

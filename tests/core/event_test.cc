@@ -1,0 +1,91 @@
+#include "core/event.h"
+
+#include <gtest/gtest.h>
+
+#include "core/event_batch.h"
+#include "core/json.h"
+
+namespace logferry {
+namespace {
+
+TEST(EventTest, DottedPathWalksNestedObjects) {
+  Arena arena;
+  Event e(arena);
+  e.set(FieldPath::parse("kubernetes.namespace"), Value::string("prod"));
+  e.set(FieldPath::parse("[kubernetes][pod]"), Value::string("web-1"));
+  ASSERT_EQ(e.root().fields.size(), 1u);
+  const Value* ns = e.find(FieldPath::parse("[kubernetes][namespace]"));
+  ASSERT_NE(ns, nullptr);
+  EXPECT_EQ(ns->as_string(), "prod");
+  EXPECT_EQ(e.find(FieldPath::parse("kubernetes.pod"))->as_string(), "web-1");
+  EXPECT_EQ(e.find(FieldPath::parse("kubernetes.container")), nullptr);
+}
+
+TEST(EventTest, DottedPathFindsLiteralTopLevelKeyFirst) {
+  Arena arena;
+  Event e(arena);
+  e.append("kubernetes.pod", Value::string("literal"));
+  e.set(FieldPath::parse("[kubernetes][pod]"), Value::string("nested"));
+  EXPECT_EQ(e.find(FieldPath::parse("kubernetes.pod"))->as_string(), "literal");
+  EXPECT_EQ(e.find(FieldPath::parse("[kubernetes][pod]"))->as_string(), "nested");
+}
+
+TEST(EventTest, MalformedBracketsAreOneLiteralKey) {
+  auto p = FieldPath::parse("[a][b");
+  ASSERT_EQ(p.segments().size(), 1u);
+  EXPECT_EQ(p.segments()[0], "[a][b");
+}
+
+TEST(EventTest, RemoveNestedField) {
+  Arena arena;
+  Event e(arena);
+  e.set(FieldPath::parse("a.b"), Value::integer(1));
+  e.set(FieldPath::parse("a.c"), Value::integer(2));
+  EXPECT_TRUE(e.remove(FieldPath::parse("a.b")));
+  EXPECT_FALSE(e.remove(FieldPath::parse("a.b")));
+  std::string json;
+  append_json(json, e);
+  EXPECT_EQ(json, R"({"a":{"c":2}})");
+}
+
+TEST(EventBatchTest, CopyIsDeepAndSharesFinalizer) {
+  auto pool = BatchPool::create();
+  int delivered = 0;
+  {
+    BatchPtr a = pool->acquire();
+    a->add_finalizer(std::make_shared<Finalizer>([&](BatchStatus s) {
+      if (s == BatchStatus::kDelivered) ++delivered;
+    }));
+    Event& e = a->add();
+    e.append("message", e.string_value("hello"));
+    BatchPtr b = pool->acquire();
+    b->copy_from(*a);
+    a.reset();
+    EXPECT_EQ(delivered, 0) << "the copy still holds the finalizer";
+    EXPECT_EQ(b->events()[0].root().get("message")->as_string(), "hello");
+  }
+  EXPECT_EQ(delivered, 1);
+}
+
+TEST(EventBatchTest, FailedBatchReportsFailure) {
+  auto pool = BatchPool::create();
+  BatchStatus seen = BatchStatus::kDelivered;
+  {
+    BatchPtr a = pool->acquire();
+    a->add_finalizer(std::make_shared<Finalizer>([&](BatchStatus s) { seen = s; }));
+    a->fail();
+  }
+  EXPECT_EQ(seen, BatchStatus::kFailed);
+}
+
+TEST(ArenaTest, ReusesChunksAfterReset) {
+  Arena arena(1024);
+  for (int i = 0; i < 100; ++i) arena.copy(std::string(100, 'x'));
+  auto cap = arena.capacity();
+  arena.reset();
+  for (int i = 0; i < 100; ++i) arena.copy(std::string(100, 'y'));
+  EXPECT_EQ(arena.capacity(), cap);
+}
+
+}  // namespace
+}  // namespace logferry

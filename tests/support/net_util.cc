@@ -1,0 +1,47 @@
+#include "support/net_util.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace logferry::testing {
+
+namespace {
+uint16_t free_port(int type) {
+  int fd = ::socket(AF_INET, type, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+}  // namespace
+
+uint16_t free_tcp_port() { return free_port(SOCK_STREAM); }
+uint16_t free_udp_port() { return free_port(SOCK_DGRAM); }
+
+bool tcp_port_open(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::filesystem::path logferry_binary() { return LOGFERRY_BINARY; }
+std::filesystem::path source_dir() { return LOGFERRY_SOURCE_DIR; }
+std::filesystem::path rsyslogd_path() { return source_dir() / ".peers/rsyslog/usr/sbin/rsyslogd"; }
+std::filesystem::path rsyslog_module_dir() {
+  return source_dir() / ".peers/rsyslog/usr/lib/x86_64-linux-gnu/rsyslog";
+}
+bool have_rsyslog() { return std::filesystem::exists(rsyslogd_path()); }
+
+}  // namespace logferry::testing

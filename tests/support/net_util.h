@@ -1,0 +1,25 @@
+// Loopback helpers for integration tests: free ports and the paths of the real peers that
+// scripts/install-peers.sh unpacks into .peers/.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace logferry::testing {
+
+// A port that was free a moment ago on 127.0.0.1 (bind 0, read back, close).
+uint16_t free_tcp_port();
+uint16_t free_udp_port();
+// True once something accepts TCP connections on 127.0.0.1:port.
+bool tcp_port_open(uint16_t port);
+
+std::filesystem::path logferry_binary();
+std::filesystem::path source_dir();
+// rsyslogd unpacked by scripts/install-peers.sh, and its module directory.
+std::filesystem::path rsyslogd_path();
+std::filesystem::path rsyslog_module_dir();
+bool have_rsyslog();
+
+}  // namespace logferry::testing
