@@ -173,6 +173,7 @@ int run_pipeline(const std::filesystem::path& file) {
     } else {
       cfg = std::move(next);
       reloads.add();
+      log_info("reloaded {}", file.string());
     }
     running = std::move(*rebuilt);
     ready = true;
