@@ -202,6 +202,8 @@ int main(int argc, char** argv) {
   demo->add_option("--dir", demo_dir, "Where the demo writes its tree, files and alerts");
   demo->add_flag("--keep-running", keep_running, "Keep the demo pipeline running until Ctrl-C");
 
+  auto* docs = cli.add_subcommand("docs", "Print the configuration reference (Markdown) generated from the component schemas");
+
   std::string types_footer = "\nComponent types:\n  sources:";
   for (const auto& c : registry().sources()) types_footer += " " + c.type;
   types_footer += "\n  transforms:";
@@ -220,6 +222,10 @@ int main(int argc, char** argv) {
   if (*run) return run_pipeline(config_file);
   if (*check) return validate(config_file);
   if (*demo) return run_demo(demo_dir, keep_running);
+  if (*docs) {
+    std::fputs(reference_markdown().c_str(), stdout);
+    return 0;
+  }
   return 2;
 }
 

@@ -22,4 +22,7 @@ int run_demo(const std::filesystem::path& dir, bool keep_running);
 
 std::string node_name();
 
+// The configuration reference (docs/configuration.md), generated from the component schemas.
+std::string reference_markdown();
+
 }  // namespace logferry::app

@@ -85,8 +85,32 @@ struct FieldDoc {
   std::string name;
   std::string type;
   std::string doc;
+  std::string default_value;  // as the user would write it; empty when there is none
   bool required = false;
 };
+
+// The default of an option as text, for the reference docs.
+inline std::string default_text(const std::string& v) { return v.empty() ? "" : '"' + v + '"'; }
+inline std::string default_text(bool v) { return v ? "true" : "false"; }
+inline std::string default_text(double v) { return std::to_string(v); }
+inline std::string default_text(const Template& v) { return default_text(v.text()); }
+inline std::string default_text(const FieldPath& v) { return v.text(); }
+inline std::string default_text(const ByteSize& v) { return v.bytes ? std::to_string(v.bytes) : ""; }
+inline std::string default_text(const Duration& v) {
+  return v.count() % 1000 == 0 ? std::to_string(v.count() / 1000) + "s" : std::to_string(v.count()) + "ms";
+}
+inline std::string default_text(const std::vector<std::string>& v) {
+  if (v.empty()) return "";
+  std::string out = "[";
+  for (const auto& s : v) out += (out.size() > 1 ? ", " : "") + default_text(s);
+  return out + "]";
+}
+template <class T>
+  requires std::is_integral_v<T>
+std::string default_text(T v) { return std::to_string(v); }
+template <class T>
+  requires(!std::is_integral_v<T>)
+std::string default_text(const T&) { return ""; }
 
 // Reports problems found by whole-struct checks, at the line of a key.
 class CheckContext {
@@ -132,6 +156,10 @@ class Schema {
   Field& field(std::string name, T O::*member) {
     auto& f = add(std::move(name));
     f.doc_.type = type_name<T>();
+    if constexpr (std::is_default_constructible_v<O>) {
+      static const O defaults{};
+      f.doc_.default_value = default_text(defaults.*member);
+    }
     if constexpr (Described<T>) {
       f.bind_ = [member](const YAML::Node& n, O& o, Diagnostics& d, const std::string& prefix) {
         if (!n.IsMap()) return std::string("must be a map");
