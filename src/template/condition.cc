@@ -305,6 +305,12 @@ bool is_bare_char(char c) {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+// RE2 quotes the pattern in its errors; hide the "(?m)" we prepend.
+std::string without_mode_prefix(std::string message) {
+  if (auto at = message.find("(?m)"); at != std::string::npos) message.erase(at, 4);
+  return message;
+}
+
 std::string column(std::size_t pos) { return "at column " + std::to_string(pos + 1); }
 
 std::string describe(const Token& t, std::string_view src) {
@@ -618,7 +624,7 @@ class Parser {
       // Ruby (Logstash) regexes: ^ and $ match at line boundaries.
       auto re = std::make_unique<re2::RE2>("(?m)" + tok_.text, options);
       if (!re->ok())
-        return fail(rhs_pos, "invalid regex: " + re->error());
+        return fail(rhs_pos, "invalid regex: " + without_mode_prefix(re->error()));
       n.rhs = static_cast<int>(out_.regexes.size());
       out_.regexes.push_back(std::move(re));
       if (auto r = advance(); !r) return r;
