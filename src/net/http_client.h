@@ -1,0 +1,62 @@
+// HttpClient: a small blocking HTTP/1.1 client over libcurl (keep-alive connection reuse, TLS,
+// timeouts), for the alert sink's webhooks and the Elasticsearch sink. One instance per thread.
+//
+// Example:
+//   HttpClient client;
+//   HttpRequest req{.method = "POST", .url = "http://127.0.0.1:8080/hook", .body = json};
+//   req.headers.push_back("Content-Type: application/json");
+//   auto res = client.send(req);
+//   if (!res) ... res.error().code == ErrorCode::kUnavailable: connection problem
+//   else if (res->status >= 500) ...
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace logferry::net {
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;
+  std::string body;
+  std::vector<std::string> headers;  // "Name: value"
+  std::chrono::milliseconds timeout{10'000};
+  std::chrono::milliseconds connect_timeout{5'000};
+  bool verify_tls = true;
+  std::string ca_file;                // empty: system CAs
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+};
+
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // A response for any HTTP status; an error (kUnavailable) when no response came back:
+  // refused, reset, timed out, DNS, TLS. kInvalidArgument for an unusable URL.
+  Result<HttpResponse> send(const HttpRequest& request);
+  // Makes a send() in progress (on another thread) return soon with an error.
+  void abort() { aborted_.store(true); }
+  void reset_abort() { aborted_.store(false); }
+
+ private:
+  void* curl_;  // CURL*, kept out of the header
+  std::atomic<bool> aborted_{false};
+};
+
+// true for statuses worth retrying: 408, 429 and 5xx.
+inline bool http_status_retryable(long status) {
+  return status == 408 || status == 429 || (status >= 500 && status <= 599);
+}
+
+}  // namespace logferry::net
