@@ -32,12 +32,12 @@ void describe_stage(std::string& out, const char* title,
     }
     out += "| option | type | default | description |\n|---|---|---|---|\n";
     for (const auto& f : c.fields) {
-      std::string def = f.required ? "**required**" : f.default_value;
+      std::string def = f.required ? "**required**"
+                        : f.default_value.empty() ? "" : "`" + f.default_value + "`";
       std::string doc = f.doc;
       for (auto& ch : doc)
         if (ch == '|') ch = '/';
-      out += fmt::format("| `{}` | {} | {} | {} |\n", f.name, f.type,
-                         def.empty() ? "" : "`" + def + "`", doc);
+      out += fmt::format("| `{}` | {} | {} | {} |\n", f.name, f.type, def, doc);
     }
   }
 }
