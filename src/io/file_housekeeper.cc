@@ -2,6 +2,10 @@
 
 namespace logferry::io {
 
+namespace {
+constexpr std::chrono::seconds kShutdownGrace(5);
+}  // namespace
+
 FileHousekeeper::FileHousekeeper(Compression compression, RetentionPolicy retention,
                                  const Clock& clock, Counters counters)
     : compression_(compression), retention_(retention), clock_(clock), counters_(counters) {
@@ -10,6 +14,11 @@ FileHousekeeper::FileHousekeeper(Compression compression, RetentionPolicy retent
 
 FileHousekeeper::~FileHousekeeper() {
   if (thread_.joinable()) {
+    {
+      // Rotated files are small enough to compress in a moment; a backlog waits for the next run.
+      std::unique_lock lock(mu_);
+      idle_cv_.wait_for(lock, kShutdownGrace, [this] { return queue_.empty() && !busy_; });
+    }
     thread_.request_stop();
     cv_.notify_all();
     thread_.join();

@@ -28,7 +28,9 @@ class FileHousekeeper {
   };
   FileHousekeeper(Compression compression, RetentionPolicy retention, const Clock& clock,
                   Counters counters);
-  ~FileHousekeeper();  // finishes the job in progress; queued ones are left for the next run
+  // Gives queued jobs up to 5 s, finishes the one in progress; what is left waits for the next
+  // run (opening a file schedules its job).
+  ~FileHousekeeper();
   FileHousekeeper(const FileHousekeeper&) = delete;
   FileHousekeeper& operator=(const FileHousekeeper&) = delete;
 
