@@ -2,12 +2,14 @@
 
 #include "transforms/filter/filter_transform.h"
 #include "transforms/mutate/mutate_transform.h"
+#include "transforms/parse_json/parse_json_transform.h"
 
 namespace logferry::transforms {
 
 void register_transforms(config::Registry& registry) {
   registry.add_transform<FilterTransform>();
   registry.add_transform<MutateTransform>();
+  registry.add_transform<ParseJsonTransform>();
 }
 
 }  // namespace logferry::transforms

@@ -325,9 +325,11 @@ Result<std::unique_ptr<Transform>> MutateTransform::build(const Options& o, Buil
     if (!t) return fail("rename", t.error());
     m->rename_.push_back({std::move(*f), std::move(*t)});
   }
-  for (const auto& [field, type] : o.convert.entries) {
+  for (const auto& entry : o.convert.entries) {
+    const std::string& field = entry.first;
+    const std::string& type = entry.second;  // not a structured binding: clang 14 cannot capture those
     auto it = std::find_if(std::begin(kConversions), std::end(kConversions),
-                           [&](const auto& c) { return c.first == type; });
+                           [&type](const auto& c) { return c.first == type; });
     if (it == std::end(kConversions))
       return unexpected(ErrorCode::kInvalidArgument, "convert: unknown type '" + type + "'");
     m->convert_.push_back({FieldPath::parse(field), it->second});
