@@ -355,6 +355,23 @@ class Summary:
         return statistics.median(vals) if vals else None
 
 
+def status_and_notes(s: Summary, notes: list[str]) -> str:
+    """Short status for the table; the long reasons go to NOTES, printed under it."""
+    if s.skipped:
+        notes.append(f"{s.name}: skipped: {s.skipped}")
+        return "skipped"
+    good = len(s.good())
+    for reason in sorted({r.note for r in s.runs if not r.ok}):
+        notes.append(f"{s.name}: {reason}")
+    return f"{good}/{len(s.runs)} ok" + ("" if good == len(s.runs) else " (see notes)")
+
+
+def print_notes(notes: list[str]) -> None:
+    for n in notes:
+        print(f"  note: {n}")
+    sys.stdout.flush()
+
+
 def fmt(v: float | None, spec: str) -> str:
     return "-" if v is None else format(v, spec)
 

@@ -149,18 +149,16 @@ def run_once(name: str, root: Path, m: dict, args) -> bl.Run | str:
 def report(size_label: str, m: dict, sums: dict[str, bl.Summary], runs: int) -> None:
     gib = m["bytes"] / bl.GIB
     rows = []
+    notes: list[str] = []
     for name, s in sums.items():
+        status = bl.status_and_notes(s, notes)
         if s.skipped:
-            rows.append((name, "-", "-", "-", "-", "-", "-", "-", "skipped: " + s.skipped))
+            rows.append((name, "-", "-", "-", "-", "-", "-", "-", status))
             continue
         good = s.good()
         wall = s.median("wall_s")
         cpu = s.median("cpu_s")
         lps = [r.got / r.wall_s for r in good if r.wall_s > 0]
-        status = f"{len(good)}/{len(s.runs)} ok"
-        bad = [r.note for r in s.runs if not r.ok]
-        if bad:
-            status += "; " + "; ".join(sorted(set(bad)))
         rows.append((name, str(s.runs[0].expected) if s.runs else "-",
                      bl.fmt(wall, ".2f"),
                      bl.fmt(min(r.wall_s for r in good) if good else None, ".2f") + "-" +
@@ -174,6 +172,7 @@ def report(size_label: str, m: dict, sums: dict[str, bl.Summary], runs: int) -> 
         f"{m['logical_lines']} joined), medians of {runs} runs",
         rows, ("contender", "lines", "wall s", "range", "k lines/s", "CPU s", "CPU s/GiB",
                "peak RSS MiB", "status"))
+    bl.print_notes(notes)
     lf = sums.get("logferry")
     if lf and lf.good():
         ratio_rows = []

@@ -181,17 +181,15 @@ def run_once(name: str, args) -> bl.Run | str:
 
 def report(sums: dict[str, bl.Summary], args) -> None:
     rows = []
+    notes: list[str] = []
     for name, s in sums.items():
+        status = bl.status_and_notes(s, notes)
         if s.skipped:
-            rows.append((name, "-", "-", "-", "-", "-", "skipped: " + s.skipped))
+            rows.append((name, "-", "-", "-", "-", "-", status))
             continue
         good = s.good()
         rates = [r.got / r.wall_s for r in good if r.wall_s > 0]
         per_cpu = [r.got / r.cpu_s for r in good if r.cpu_s > 0]
-        status = f"{len(good)}/{len(s.runs)} ok"
-        bad = [r.note for r in s.runs if not r.ok]
-        if bad:
-            status += "; " + "; ".join(sorted(set(bad)))
         is_limit = name == "limit"
         rows.append((name if not is_limit else "limit (client -> counter)",
                      bl.fmt(s.median("wall_s"), ".2f"),
@@ -204,6 +202,7 @@ def report(sums: dict[str, bl.Summary], args) -> None:
         f"Syslog server: {args.count} RFC 5424 messages over TCP ({args.framing} framing, "
         f"{args.connections} connection(s)) -> {args.hosts * args.apps} files, medians of {args.runs} runs",
         rows, ("receiver", "wall s", "k msgs/s", "CPU s", "k msgs/CPU s", "peak RSS MiB", "status"))
+    bl.print_notes(notes)
 
     def per_cpu_median(s: bl.Summary):
         v = [r.got / r.cpu_s for r in s.good() if r.cpu_s > 0]
