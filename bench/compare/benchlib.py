@@ -226,7 +226,10 @@ class Contender:
                 self.exit_rusage = ru
                 self.proc.returncode = os.waitstatus_to_exitcode(status)
                 self.cpu = max(self.cpu, ru.ru_utime + ru.ru_stime)
-                self.peak_rss_kib = max(self.peak_rss_kib, float(ru.ru_maxrss))
+                if self.peak_rss_kib == 0:
+                    # Only when no sample saw it alive: ru_maxrss also counts the moments
+                    # between fork and exec, when the child was still a copy of this python.
+                    self.peak_rss_kib = float(ru.ru_maxrss)
 
     def _sample_loop(self) -> None:
         while not self._stop.wait(0.1):

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib as bl  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
-ALL = ["raw", "logferry", "rsyslog", "syslog-ng"]
+ALL = ["raw", "logferry", "rsyslog", "syslog-ng", "syslog-ng-tuned"]
 EXTRA = ["logferry-stdin"]  # harness self-test: files piped into logferry's stdin source
 
 
@@ -88,8 +88,8 @@ def start(name: str, port: int, root: Path, work: Path, m: dict, args) -> bl.Con
         if cmd is None:
             return "rsyslogd not found in .peers (scripts/install-peers.sh)"
         return bl.Contender(name, cmd, logf)
-    if name == "syslog-ng":
-        conf = bl.render(CONFIGS / "collector-syslog-ng.conf", work / "syslog-ng.conf", vals)
+    if name in ("syslog-ng", "syslog-ng-tuned"):
+        conf = bl.render(CONFIGS / f"collector-{name}.conf", work / "syslog-ng.conf", vals)
         got = bl.syslog_ng_cmd(bl.peers_dir(args.peers), conf, work)
         if got is None:
             return "syslog-ng not found in .peers (scripts/install-peers.sh)"
@@ -176,7 +176,7 @@ def report(size_label: str, m: dict, sums: dict[str, bl.Summary], runs: int) -> 
     lf = sums.get("logferry")
     if lf and lf.good():
         ratio_rows = []
-        for other in ("rsyslog", "syslog-ng", "raw"):
+        for other in ("rsyslog", "syslog-ng", "syslog-ng-tuned", "raw"):
             o = sums.get(other)
             if not o or not o.good():
                 continue
@@ -189,7 +189,7 @@ def report(size_label: str, m: dict, sums: dict[str, bl.Summary], runs: int) -> 
     else:
         raw = sums.get("raw")
         ratio_rows = []
-        for other in ("rsyslog", "syslog-ng", "logferry-stdin"):
+        for other in ("rsyslog", "syslog-ng", "syslog-ng-tuned", "logferry-stdin"):
             o = sums.get(other)
             if raw and raw.good() and o and o.good():
                 ratio_rows.append((f"{other} vs raw copy",
@@ -230,7 +230,7 @@ def main() -> int:
     for t in ("line_counter", "raw_copy"):
         bl.build_tool(t)
 
-    flat: dict[str, float | None] = {}
+    flat: dict[str, dict[str, float | None]] = {}
     for size_label in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         size = parse_size(size_label)
         root, m = make_corpus(gen, size, args.files, args.seed, args.keep_corpus)
@@ -250,14 +250,17 @@ def main() -> int:
                     bl.log(f"  {got.got} lines in {got.wall_s:.2f} s (first byte at {got.first_byte_s:.2f} s), CPU {got.cpu_s:.2f} s, "
                            f"peak RSS {got.peak_rss_mib:.1f} MiB{'' if got.ok else ', ' + got.note}")
             report(size_label, m, sums, args.runs)
-            if "logferry" in sums:
-                flat[size_label] = sums["logferry"].median("peak_rss_mib")
+            flat[size_label] = {n: sums[n].median("peak_rss_mib") for n in names}
         finally:
             if not args.keep_corpus:
                 shutil.rmtree(root, ignore_errors=True)
-    if len(flat) >= 2:
-        print("\nlogferry memory flatness (median peak RSS by corpus size): " +
-              ", ".join(f"{k}: {bl.fmt(v, '.1f')} MiB" for k, v in flat.items()))
+    for name in names:
+        by_size = {k: v[name] for k, v in flat.items() if v.get(name)}
+        if len(by_size) >= 2:
+            vals = list(by_size.values())
+            print(f"\n{name} memory flatness (median peak RSS by corpus size): " +
+                  ", ".join(f"{k}: {v:.1f} MiB" for k, v in by_size.items()) +
+                  f"; largest/smallest {max(vals) / min(vals):.2f}x")
     return 0
 
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib as bl  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
-ALL = ["limit", "logferry", "rsyslog", "syslog-ng"]
+ALL = ["limit", "logferry", "rsyslog", "syslog-ng", "syslog-ng-tuned"]
 EXTRA = ["rsyslog-imptcp"]
 
 
@@ -73,13 +73,14 @@ def start_receiver(name: str, port: int, work: Path, out: Path, args) -> bl.Cont
         if cmd is None:
             return "rsyslogd not found in .peers (scripts/install-peers.sh)"
         return bl.Contender(name, cmd, logf)
-    if name == "syslog-ng":
+    if name in ("syslog-ng", "syslog-ng-tuned"):
         if args.framing == "octet":
-            vals["SOURCE"] = f'syslog(ip("127.0.0.1") port({port}) transport("tcp") max-connections(64));'
+            vals["SOURCE"] = (f'syslog(ip("127.0.0.1") port({port}) transport("tcp") max-connections(64) '
+                              f'`source_opts`);')
         else:
             vals["SOURCE"] = (f'network(ip("127.0.0.1") port({port}) transport("tcp") '
-                              f'flags(syslog-protocol) max-connections(64));')
-        conf = bl.render(CONFIGS / "server-syslog-ng.conf", work / "syslog-ng.conf", vals)
+                              f'flags(syslog-protocol) max-connections(64) `source_opts`);')
+        conf = bl.render(CONFIGS / f"server-{name}.conf", work / "syslog-ng.conf", vals)
         got = bl.syslog_ng_cmd(bl.peers_dir(args.peers), conf, work)
         if got is None:
             return "syslog-ng not found in .peers (scripts/install-peers.sh)"
@@ -215,7 +216,7 @@ def report(sums: dict[str, bl.Summary], args) -> None:
     lf = sums.get("logferry")
     if lf and lf.good():
         rr = []
-        for other in ("rsyslog", "rsyslog-imptcp", "syslog-ng"):
+        for other in ("rsyslog", "rsyslog-imptcp", "syslog-ng", "syslog-ng-tuned"):
             o = sums.get(other)
             if o and o.good():
                 rr.append((f"logferry vs {other}", bl.ratio(rate_median(lf), rate_median(o)),
