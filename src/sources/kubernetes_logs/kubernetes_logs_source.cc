@@ -416,7 +416,8 @@ bool KubernetesLogsSource::read_file(FileState& f, std::size_t budget) {
     std::size_t used = process_chunk(f, buf, r.bytes, r.bytes == buffer_size_);
     f.tailer.consume(used);
     if (stopping_) return false;
-    if (used < r.bytes) return false;  // an unfinished line at the end: wait for the rest
+    // A short read reached the end of the file; an unfinished line there waits for the rest.
+    if (r.bytes < buffer_size_) return false;
   }
   return true;
 }
