@@ -407,6 +407,7 @@ bool KubernetesLogsSource::read_file(FileState& f, std::size_t budget) {
       f.joiner.reset();
       f.skipping = false;
       f.next_offset = 0;
+      f.fingerprint_len = 0;  // new content at the start: fingerprint it again
       continue;
     }
     if (r.bytes == 0) return false;
