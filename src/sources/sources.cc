@@ -1,10 +1,12 @@
 #include "sources/sources.h"
 
+#include "sources/kubernetes_logs/kubernetes_logs_source.h"
 #include "sources/stdin/stdin_source.h"
 
 namespace logferry::sources {
 
 void register_sources(config::Registry& registry) {
+  registry.add_source<KubernetesLogsSource>();
   registry.add_source<StdinSource>();
 }
 
