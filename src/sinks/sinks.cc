@@ -2,12 +2,14 @@
 
 #include "sinks/blackhole/blackhole_sink.h"
 #include "sinks/console/console_sink.h"
+#include "sinks/syslog/syslog_sink.h"
 
 namespace logferry::sinks {
 
 void register_sinks(config::Registry& registry) {
   registry.add_sink<ConsoleSink>();
   registry.add_sink<BlackholeSink>();
+  registry.add_sink<SyslogSink>();
 }
 
 }  // namespace logferry::sinks
