@@ -93,7 +93,6 @@ Result<void> TcpClient::connect(const Options& options, const std::stop_token& s
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_ADDRCONFIG;
   addrinfo* list = nullptr;
   std::string port = std::to_string(options.port);
   int gai = ::getaddrinfo(options.host.c_str(), port.c_str(), &hints, &list);

@@ -166,6 +166,12 @@ void append_escaped_message(std::string& out, std::string_view m) {
 
 void append_sd_param_value(std::string& out, std::string_view value) {
   for (char c : value) {
+    if (c == '\n') {
+      // Legal in a PARAM-VALUE but it would end the frame on a newline-framed stream: written
+      // as the two characters '\' 'n', as the plugin does in MSG.
+      out.append("\\n", 2);
+      continue;
+    }
     if (c == '"' || c == '\\' || c == ']') out.push_back('\\');
     out.push_back(c);
   }
@@ -210,6 +216,7 @@ bool is_valid_structured_data(std::string_view s) {
         }
         if (c == '"') break;
         if (c == ']') return false;  // must be escaped inside a value
+        if (c == '\n') return false;  // legal in RFC 5424, but it would break newline framing
         ++i;
       }
       ++i;  // closing quote

@@ -48,9 +48,11 @@ bool append_sanitized(std::string& out, std::string_view value, FieldRule rule, 
 // then every "\n" -> the two characters '\' 'n'.
 void append_escaped_message(std::string& out, std::string_view message);
 
-// RFC 5424 §6.3.3: '"', '\' and ']' in a PARAM-VALUE are escaped with a backslash.
+// RFC 5424 §6.3.3: '"', '\' and ']' in a PARAM-VALUE are escaped with a backslash; a LF is
+// written as "\n" (two characters) so newline framing holds.
 void append_sd_param_value(std::string& out, std::string_view value);
-// True when s is NILVALUE or 1*SD-ELEMENT per RFC 5424 §6.3 (names, '=', quoting, escapes).
+// True when s is NILVALUE or 1*SD-ELEMENT per RFC 5424 §6.3 (names, '=', quoting, escapes),
+// and has no LF (which RFC 5424 allows in a value but which would break newline framing).
 bool is_valid_structured_data(std::string_view s);
 // True for a valid SD-ID / PARAM-NAME: 1..32 PRINTUSASCII except '=', SP, ']', '"'.
 bool is_valid_sd_name(std::string_view s);

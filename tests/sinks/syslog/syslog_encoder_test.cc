@@ -318,6 +318,14 @@ TEST(StructuredDataTest, Validation) {
   EXPECT_FALSE(is_valid_structured_data("[%{sd}"));
   EXPECT_FALSE(is_valid_structured_data("[" + std::string(33, 'n') + "]"));
   EXPECT_FALSE(is_valid_structured_data("[a x=\"1\""));
+  EXPECT_FALSE(is_valid_structured_data("[a x=\"line\nbreak\"]"));
+}
+
+TEST(StructuredDataTest, ParamValueEscaping) {
+  std::string out;
+  append_sd_param_value(out, "q\"b\\s]n\nend");
+  EXPECT_EQ(out, R"(q\"b\\s\]n\nend)");
+  EXPECT_TRUE(is_valid_structured_data("[a v=\"" + out + "\"]"));
 }
 
 TEST_F(EncoderTest, InvalidStructuredDataBecomesNilAndIsCounted) {
