@@ -214,6 +214,44 @@ Result<void> TcpClient::write_all(std::string_view data, const std::stop_token& 
   return {};
 }
 
+Result<std::size_t> TcpClient::read_some(std::string& out, std::chrono::milliseconds timeout,
+                                         const std::stop_token& stop) {
+  if (fd_ < 0) return unavailable("not connected to " + peer_);
+  auto deadline = Clock::now() + timeout;
+  char buf[16384];
+  while (true) {
+    if (ssl_ != nullptr) {
+      ERR_clear_error();
+      int n = SSL_read(ssl_, buf, sizeof(buf));
+      if (n > 0) {
+        out.append(buf, static_cast<std::size_t>(n));
+        return static_cast<std::size_t>(n);
+      }
+      int e = SSL_get_error(ssl_, n);
+      if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        if (auto w = wait_for(e == SSL_ERROR_WANT_READ ? Wait::kReadable : Wait::kWritable, deadline,
+                              stop, "read");
+            !w)
+          return unexpected(w.error());
+        continue;
+      }
+      return unavailable("TLS read from " + peer_ + ": connection closed");
+    }
+    ssize_t n = ::recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n > 0) {
+      out.append(buf, static_cast<std::size_t>(n));
+      return static_cast<std::size_t>(n);
+    }
+    if (n == 0) return unavailable("read from " + peer_ + ": connection closed");
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (auto w = wait_for(Wait::kReadable, deadline, stop, "read"); !w) return unexpected(w.error());
+      continue;
+    }
+    return unavailable("read from " + peer_ + ": " + errno_text(errno));
+  }
+}
+
 void TcpClient::close() {
   if (ssl_ != nullptr) {
     // A best-effort close_notify; the socket is non-blocking, so this never waits.

@@ -52,6 +52,10 @@ class TcpClient {
   bool peer_closed();
   // Writes all of data. On error the connection is unusable: close() and reconnect.
   Result<void> write_all(std::string_view data, const std::stop_token& stop);
+  // Reads what is available (waiting up to `timeout` for the first byte) and appends it to `out`.
+  // Returns the number of bytes read (> 0); the peer closing is an error (kUnavailable).
+  Result<std::size_t> read_some(std::string& out, std::chrono::milliseconds timeout,
+                                const std::stop_token& stop);
   void close();
   // "host:port" of the current or last connection, for log messages.
   const std::string& peer() const { return peer_; }

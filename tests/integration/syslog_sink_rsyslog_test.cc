@@ -31,6 +31,7 @@ class Rsyslog {
   Rsyslog(const TempDir& dir, bool tls) : dir_(dir), tls_(tls) {
     tcp_port_ = free_tcp_port();
     udp_port_ = free_udp_port();
+    relp_port_ = free_tcp_port();
   }
   ~Rsyslog() { stop(); }
 
@@ -51,7 +52,8 @@ class Rsyslog {
     } else {
       conf << "module(load=\"imtcp\")\n";
     }
-    conf << "module(load=\"imudp\")\n"
+    conf << "module(load=\"imudp\")\nmodule(load=\"imrelp\")\n"
+         << "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" << relp_port_ << "\")\n"
          << "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" << tcp_port_ << "\")\n"
          << "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" << udp_port_ << "\")\n"
          << "template(name=\"t\" type=\"string\" string=\"%hostname%\\t%app-name%\\t%procid%\\t"
@@ -74,6 +76,7 @@ class Rsyslog {
 
   uint16_t tcp_port() const { return tcp_port_; }
   uint16_t udp_port() const { return udp_port_; }
+  uint16_t relp_port() const { return relp_port_; }
 
   std::vector<Received> received() const {
     std::vector<Received> out;
@@ -98,7 +101,7 @@ class Rsyslog {
  private:
   const TempDir& dir_;
   bool tls_;
-  uint16_t tcp_port_, udp_port_;
+  uint16_t tcp_port_, udp_port_, relp_port_;
   int starts_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
@@ -235,6 +238,15 @@ TEST_F(SyslogSinkRsyslogTest, UdpRfc5424) {
              "    address: 127.0.0.1:" + std::to_string(rs.udp_port()) +
                  "\n    mode: udp\n    rfc: rfc5424\n    appname: app\n",
              test_lines(100, false), false, "node-a.example", "app");
+}
+
+TEST_F(SyslogSinkRsyslogTest, RelpAcknowledgedDelivery) {
+  Rsyslog rs(dir_, false);
+  rs.start();
+  round_trip(rs,
+             "    address: 127.0.0.1:" + std::to_string(rs.relp_port()) +
+                 "\n    mode: relp\n    rfc: rfc5424\n    appname: relp-app\n",
+             test_lines(300, true), false, "node-a.example", "relp-app");
 }
 
 TEST_F(SyslogSinkRsyslogTest, TlsWithVerificationAndClientCertificate) {

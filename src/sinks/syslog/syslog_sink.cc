@@ -22,8 +22,8 @@ void SyslogSink::describe(config::Schema<Options>& s) {
   s.field("host", &Options::host).doc("Receiver host name or IP (with port).");
   s.field("port", &Options::port).range(1, 65535).doc("Receiver port (with host).");
   s.field("address", &Options::address).doc("HOST:PORT, instead of host and port.");
-  s.field("mode", &Options::mode).one_of({"udp", "tcp", "tls"})
-      .doc("Transport (default udp, as logstash-output-syslog). RELP is not supported yet.");
+  s.field("mode", &Options::mode).one_of({"udp", "tcp", "tls", "relp"})
+      .doc("Transport (default udp, as logstash-output-syslog); relp: acknowledged delivery (plain TCP).");
   s.field("protocol", &Options::protocol).one_of({"udp", "tcp", "ssl-tcp"})
       .doc("logstash-output-syslog's name for mode (ssl-tcp = tls).");
   s.field("rfc", &Options::rfc).one_of({"rfc3164", "rfc5424"}).doc("Frame format.");
@@ -88,8 +88,8 @@ void SyslogSink::describe(config::Schema<Options>& s) {
         c.error("structured_data_params", "'" + name + "': " + t.error().message);
     }
     std::string mode = o.mode.empty() ? (o.protocol == "ssl-tcp" ? "tls" : o.protocol) : o.mode;
-    if ((mode.empty() || mode == "udp") && o.framing != "newline")
-      c.error("framing", "applies to tcp and tls (UDP sends one frame per datagram)");
+    if ((mode.empty() || mode == "udp" || mode == "relp") && o.framing != "newline")
+      c.error("framing", "applies to tcp and tls (UDP sends one frame per datagram, RELP frames itself)");
     bool has_cert = !o.ssl_certificate.empty() || !o.tls.cert_file.empty();
     bool has_key = !o.ssl_key.empty() || !o.tls.key_file.empty();
     if (has_cert != has_key) c.error(has_cert ? "ssl_certificate" : "ssl_key", "needs both ssl_certificate and ssl_key");
@@ -99,7 +99,10 @@ void SyslogSink::describe(config::Schema<Options>& s) {
 Result<std::unique_ptr<Sink>> SyslogSink::build(const Options& o, BuildContext& ctx) {
   Settings settings;
   std::string mode = o.mode.empty() ? (o.protocol == "ssl-tcp" ? "tls" : o.protocol) : o.mode;
-  settings.mode = mode == "tls" ? Mode::kTls : mode == "tcp" ? Mode::kTcp : Mode::kUdp;
+  settings.mode = mode == "tls"    ? Mode::kTls
+                  : mode == "tcp"  ? Mode::kTcp
+                  : mode == "relp" ? Mode::kRelp
+                                   : Mode::kUdp;
   net::parse_framing(o.framing, settings.framing);
   settings.max_datagram_bytes = static_cast<std::size_t>(o.max_datagram_bytes);
   settings.reconnect_interval = o.reconnect_interval;
@@ -185,10 +188,11 @@ Result<std::unique_ptr<Sink>> SyslogSink::build(const Options& o, BuildContext& 
 SyslogSink::SyslogSink(Settings settings, SyslogEncoder encoder, Metrics metrics)
     : settings_(std::move(settings)), encoder_(std::move(encoder)), metrics_(metrics) {}
 
-void SyslogSink::encode(const EventBatch& batch) {
+void SyslogSink::encode(const EventBatch& batch, bool count_stats) {
   buffer_.clear();
   datagram_ranges_.clear();
   const bool udp = settings_.mode == Mode::kUdp;
+  const bool relp = settings_.mode == Mode::kRelp;
   uint64_t truncated = 0;
   for (const Event& e : batch.events()) {
     std::size_t start = buffer_.size();
@@ -201,12 +205,18 @@ void SyslogSink::encode(const EventBatch& batch) {
         ++truncated;
       }
       datagram_ranges_.emplace_back(static_cast<uint32_t>(start), static_cast<uint32_t>(size));
+    } else if (relp) {
+      relp_.frame_syslog_in_place(buffer_, start);
     } else {
       net::frame_in_place(buffer_, start, settings_.framing);
     }
   }
   if (truncated != 0) metrics_.truncated->add(truncated);
-  publish_encoder_stats();
+  if (count_stats) {
+    publish_encoder_stats();
+  } else {
+    published_ = encoder_.stats();  // already counted for this batch
+  }
 }
 
 void SyslogSink::publish_encoder_stats() {
@@ -230,6 +240,11 @@ std::string_view SyslogSink::encode_batch(const EventBatch& batch) {
 
 Delivery SyslogSink::send(const EventBatch& batch, const std::stop_token& stop) {
   if (batch.empty()) return Delivery::kDelivered;
+  if (settings_.mode == Mode::kRelp) {
+    Delivery d = send_relp(batch, stop);
+    encoded_batch_ = d == Delivery::kRetry ? &batch : nullptr;
+    return d;
+  }
   if (encoded_batch_ != &batch) {
     encode(batch);
     encoded_batch_ = &batch;
@@ -272,6 +287,44 @@ Delivery SyslogSink::send_stream(const std::stop_token& stop) {
     metrics_.send_errors->add();
     problems_.warn("syslog: {}; the batch will be sent again", w.error().message);
     disconnect();
+    had_failure_ = true;
+    return Delivery::kRetry;
+  }
+  metrics_.bytes->add(buffer_.size());
+  return Delivery::kDelivered;
+}
+
+Delivery SyslogSink::send_relp(const EventBatch& batch, const std::stop_token& stop) {
+  if (relp_.connected() && relp_.peer_closed()) {
+    problems_.warn("syslog: {} closed the RELP session; reconnecting", relp_.peer());
+    relp_.close();
+    metrics_.connected->set(0);
+  }
+  if (!relp_.connected()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_connect_at_) return Delivery::kRetry;
+    if (auto r = relp_.open(settings_.connection, stop); !r) {
+      metrics_.connect_errors->add();
+      next_connect_at_ = now + settings_.reconnect_interval;
+      had_failure_ = true;
+      problems_.warn("syslog: {}", r.error().message);
+      return Delivery::kRetry;
+    }
+    metrics_.connects->add();
+    metrics_.connected->set(1);
+    if (had_failure_) log_info("syslog: RELP session with {} open", relp_.peer());
+    had_failure_ = false;
+  }
+  // Transaction numbers belong to the session, so the batch is framed after connecting (and
+  // again after a reconnect).
+  uint32_t first = relp_.next_txnr();
+  encode(batch, encoded_batch_ != &batch);
+  if (auto r = relp_.send_and_await(buffer_, first, batch.size(), settings_.connection.write_timeout, stop);
+      !r) {
+    metrics_.send_errors->add();
+    problems_.warn("syslog: {}; the batch will be sent again", r.error().message);
+    relp_.close();
+    metrics_.connected->set(0);
     had_failure_ = true;
     return Delivery::kRetry;
   }

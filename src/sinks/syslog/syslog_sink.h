@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/sink.h"
 #include "net/framing.h"
+#include "net/relp_client.h"
 #include "net/tcp_client.h"
 #include "net/udp_client.h"
 #include "sinks/syslog/syslog_encoder.h"
@@ -49,7 +50,7 @@ class SyslogSink final : public Sink {
     std::string host;
     int64_t port = 0;
     std::string address;
-    std::string mode;      // udp | tcp | tls; default from protocol, else udp (as Logstash)
+    std::string mode;      // udp | tcp | tls | relp; default from protocol, else udp (as Logstash)
     std::string protocol;  // logstash-output-syslog: udp | tcp | ssl-tcp
     std::string rfc = "rfc3164";
     std::string framing = "newline";
@@ -79,7 +80,7 @@ class SyslogSink final : public Sink {
   static void describe(config::Schema<Options>& s);
   static Result<std::unique_ptr<Sink>> build(const Options& options, BuildContext& ctx);
 
-  enum class Mode { kUdp, kTcp, kTls };
+  enum class Mode { kUdp, kTcp, kTls, kRelp };
   struct Metrics {
     Counter* bytes;
     Counter* truncated;
@@ -110,10 +111,12 @@ class SyslogSink final : public Sink {
   std::string_view encode_batch(const EventBatch& batch);
 
  private:
-  void encode(const EventBatch& batch);
+  // count_stats false: a re-encoding of a batch already counted (RELP renumbers on reconnect).
+  void encode(const EventBatch& batch, bool count_stats = true);
   void publish_encoder_stats();
   Delivery send_stream(const std::stop_token& stop);
   Delivery send_datagrams();
+  Delivery send_relp(const EventBatch& batch, const std::stop_token& stop);
   void disconnect();
 
   Settings settings_;
@@ -129,6 +132,7 @@ class SyslogSink final : public Sink {
 
   net::TcpClient tcp_;
   net::UdpClient udp_;
+  net::RelpClient relp_;
   std::chrono::steady_clock::time_point next_connect_at_{};
   bool had_failure_ = false;
   RateLimitedLog problems_;
