@@ -280,6 +280,12 @@ std::string metrics(uint16_t api_port) {
   return out;
 }
 
+int64_t metric_value(const std::string& page, const std::string& name) {
+  std::string key = name + "{component=\"in\"} ";
+  auto p = page.find(key);
+  return p == std::string::npos ? -1 : std::atoll(page.c_str() + p + key.size());
+}
+
 TEST(SyslogSourceIntegration, SurvivesGarbageHugeFramesAndManyConnections) {
   TempDir dir;
   uint16_t port = free_tcp_port();
@@ -309,12 +315,13 @@ TEST(SyslogSourceIntegration, SurvivesGarbageHugeFramesAndManyConnections) {
   expect_each_once(lf, "after-huge", 1);
   EXPECT_TRUE(lf.process().running());
   std::string m;
+  // The random bytes may add frames of their own; the 25 cut ones and the huge one are certain.
   ASSERT_TRUE(wait_until([&] {
     m = metrics(api);
-    return m.find("logferry_syslog_incomplete_frames_total{component=\"in\"} 25") != std::string::npos;
+    return metric_value(m, "logferry_syslog_incomplete_frames_total") >= 25;
   }, 10s, "metrics")) << m;
-  EXPECT_NE(m.find("logferry_syslog_truncated_total{component=\"in\"} 1"), std::string::npos) << m;
-  EXPECT_NE(m.find("logferry_syslog_malformed_total{component=\"in\"}"), std::string::npos) << m;
+  EXPECT_GE(metric_value(m, "logferry_syslog_truncated_total"), 1) << m;
+  EXPECT_GE(metric_value(m, "logferry_syslog_malformed_total"), 1) << m;
   // Still serving.
   run_logger({"-T", "-n", "127.0.0.1", "-P", std::to_string(port), "--rfc5424", "still alive"});
   EXPECT_TRUE(wait_until([&] { return lf.count("\"message\":\"still alive\"") == 1; }, 10s, "alive"));

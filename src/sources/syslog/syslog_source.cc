@@ -476,11 +476,12 @@ void SyslogSource::run(SourceContext& ctx) {
     impl_->relay->io = nullptr;
     impl_->relay->source = nullptr;
   }
-  if (impl_->tcp) impl_->tcp->stop();
+  if (impl_->tcp) impl_->tcp->stop();  // last lines of closing connections join the batch
   if (impl_->udp) {
     asio::error_code ec;
     impl_->udp->close(ec);
   }
+  flush();
   out_ = nullptr;
 }
 
