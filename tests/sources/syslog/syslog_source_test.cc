@@ -3,11 +3,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -28,7 +30,8 @@ class RecordingOutput final : public SourceOutput {
  public:
   BatchPtr new_batch() override { return pool_->acquire(); }
   bool send(BatchPtr batch) override {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !blocked_; });  // a full pipeline: send blocks
     ++batches_;
     for (const Event& e : batch->events()) {
       std::string json;
@@ -50,6 +53,13 @@ class RecordingOutput final : public SourceOutput {
     std::lock_guard lock(mu_);
     return batches_;
   }
+  void block(bool b) {
+    {
+      std::lock_guard lock(mu_);
+      blocked_ = b;
+    }
+    cv_.notify_all();
+  }
   // Keep batches (not delivered) until release_held().
   void hold(bool h) {
     std::lock_guard lock(mu_);
@@ -66,6 +76,8 @@ class RecordingOutput final : public SourceOutput {
  private:
   std::shared_ptr<BatchPool> pool_ = BatchPool::create();
   std::mutex mu_;
+  std::condition_variable cv_;
+  bool blocked_ = false;
   std::vector<std::string> events_;
   std::deque<BatchPtr> held_;
   std::size_t batches_ = 0;
@@ -85,6 +97,7 @@ class Running {
     });
   }
   ~Running() {
+    out_.block(false);
     thread_.request_stop();
     source_->interrupt();
     thread_.join();
@@ -334,6 +347,75 @@ TEST(SyslogSourceTest, RelpGarbageClosesOnlyThatSession) {
   }, 5s, "ack"));
   ::close(good);
   ::close(bad);
+}
+
+
+// While send() blocks, the source reads no socket: the sender's writes stall on the full TCP
+// window instead of piling up in our memory. Released, everything arrives.
+TEST(SyslogSourceTest, TcpBackpressureStopsReading) {
+  SyslogSource::Options o = tcp_options();
+  o.batch_max_events = 100;
+  Running r(o);
+  int fd = connect_tcp(r.port());
+  send_all(fd, "<13>Oct 11 22:14:15 h app: first\n");
+  ASSERT_TRUE(wait_until([&] { return r.out().count() == 1; }, 5s, "first"));
+  r.out().block(true);
+  int flags = ::fcntl(fd, F_GETFL);
+  ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  std::string line = "<13>Oct 11 22:14:15 h app: " + std::string(200, 'p') + "\n";
+  std::size_t sent = 0, lines = 0;
+  bool stalled = false;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::string pending;
+  while (std::chrono::steady_clock::now() < deadline && sent < (256u << 20)) {
+    if (pending.empty()) {
+      pending = line;
+      ++lines;
+    }
+    ssize_t n = ::send(fd, pending.data(), pending.size(), MSG_NOSIGNAL);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // Kernel buffers full: give the source a moment to (not) read, then check again.
+      std::this_thread::sleep_for(50ms);
+      if (::send(fd, pending.data(), pending.size(), MSG_NOSIGNAL) < 0 && errno == EAGAIN) {
+        stalled = true;
+        break;
+      }
+      continue;
+    }
+    ASSERT_GT(n, 0);
+    sent += static_cast<std::size_t>(n);
+    pending.erase(0, static_cast<std::size_t>(n));
+  }
+  EXPECT_TRUE(stalled) << "sent " << sent << " bytes without being pushed back";
+  EXPECT_LT(sent, 64u << 20);
+  r.out().block(false);
+  ::fcntl(fd, F_SETFL, flags);
+  if (!pending.empty()) send_all(fd, pending);
+  ASSERT_TRUE(wait_until([&] { return r.out().count() == lines + 1; }, 20s, "all lines"))
+      << r.out().count() << " of " << lines + 1;
+  ::close(fd);
+}
+
+// UDP cannot push back: while the pipeline is full the kernel drops datagrams, and the source
+// counts them (SO_RXQ_OVFL) once it reads again.
+TEST(SyslogSourceTest, UdpDropsAreCounted) {
+  SyslogSource::Options o;
+  o.mode = "udp";
+  o.receive_buffer_bytes.bytes = 8192;
+  o.batch_max_events = 1;
+  Running r(o);
+  send_udp(r.port(), "<13>Oct 11 22:14:15 h app: first");
+  ASSERT_TRUE(wait_until([&] { return r.out().count() == 1; }, 5s, "first"));
+  r.out().block(true);
+  send_udp(r.port(), "<13>Oct 11 22:14:15 h app: blocks the source");
+  std::this_thread::sleep_for(100ms);  // let the source take it and block in send()
+  for (int i = 0; i < 2000; ++i) send_udp(r.port(), "<13>Oct 11 22:14:15 h app: flood " + std::to_string(i));
+  r.out().block(false);
+  send_udp(r.port(), "<13>Oct 11 22:14:15 h app: last");
+  ASSERT_TRUE(wait_until([&] { return r.metric("logferry_syslog_udp_dropped_total") > 0; }, 5s, "drops counted"));
+  ASSERT_TRUE(wait_until([&] {
+    return r.out().count() + static_cast<std::size_t>(r.metric("logferry_syslog_udp_dropped_total")) == 2003;
+  }, 5s, "received + dropped = sent")) << r.out().count() << " + " << r.metric("logferry_syslog_udp_dropped_total");
 }
 
 }  // namespace
