@@ -253,6 +253,24 @@ TEST(SyslogSourceIntegration, RsyslogTlsOssl) {
   expect_each_once(lf, "tls", 1000);
 }
 
+
+TEST(SyslogSourceIntegration, ValidateReportsBadOptions) {
+  TempDir dir;
+  auto path = dir.write("bad.yaml",
+                        "sources:\n"
+                        "  in:\n"
+                        "    type: syslog\n"
+                        "    mode: tls\n"
+                        "    framing: lines\n"
+                        "sinks:\n"
+                        "  out: { type: console, inputs: [in] }\n");
+  std::string output;
+  int rc = run_command({logferry_binary().string(), "validate", "-c", path.string()}, &output);
+  EXPECT_EQ(rc, 2) << output;
+  EXPECT_NE(output.find("bad.yaml:5:"), std::string::npos) << output;  // framing: not a choice
+  EXPECT_NE(output.find("mode tls needs tls.cert_file"), std::string::npos) << output;
+}
+
 int connect_tcp(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
