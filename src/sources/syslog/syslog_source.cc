@@ -1,6 +1,7 @@
 #include "sources/syslog/syslog_source.h"
 
 #include <arpa/inet.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -392,6 +393,14 @@ void SyslogSource::arm_udp() {
   });
 }
 
+void SyslogSource::count_udp_drops(uint32_t kernel_total) {
+  // Both kernel counters only grow (modulo 2^32); count what is new since the last look.
+  uint32_t delta = kernel_total - impl_->kernel_drops_seen;
+  if (delta == 0 || delta > (1u << 31)) return;  // older stamp than one already counted
+  metrics_->udp_dropped.add(delta);
+  impl_->kernel_drops_seen = kernel_total;
+}
+
 void SyslogSource::drain_udp() {
   Impl& im = *impl_;
   int fd = im.udp->native_handle();
@@ -418,10 +427,7 @@ void SyslogSource::drain_udp() {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
           uint32_t drops = 0;
           std::memcpy(&drops, CMSG_DATA(c), sizeof(drops));
-          if (drops != im.kernel_drops_seen) {
-            metrics_->udp_dropped.add(static_cast<uint32_t>(drops - im.kernel_drops_seen));
-            im.kernel_drops_seen = drops;
-          }
+          count_udp_drops(drops);
         }
       }
       const auto* sa = reinterpret_cast<const sockaddr*>(&im.peers[i]);
@@ -440,6 +446,12 @@ void SyslogSource::drain_udp() {
     total += static_cast<std::size_t>(n);
     if (static_cast<std::size_t>(n) < kUdpSlots) break;
   }
+  // The per-datagram SO_RXQ_OVFL stamp only reports drops once a later datagram gets in; the
+  // socket's own counter is current.
+  uint32_t meminfo[SK_MEMINFO_VARS] = {};
+  socklen_t len = sizeof(meminfo);
+  if (::getsockopt(fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0 && len > SK_MEMINFO_DROPS * sizeof(uint32_t))
+    count_udp_drops(meminfo[SK_MEMINFO_DROPS]);
   after_read();
 }
 

@@ -81,6 +81,7 @@ class SyslogSource final : public Source {
   void flush();
   void arm_udp();
   void drain_udp();
+  void count_udp_drops(uint32_t kernel_total);
   void deliver_acks(std::vector<RelpAck>& acks, bool delivered);
 
   Options options_;

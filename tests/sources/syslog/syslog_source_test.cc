@@ -411,10 +411,9 @@ TEST(SyslogSourceTest, UdpDropsAreCounted) {
   std::this_thread::sleep_for(100ms);  // let the source take it and block in send()
   for (int i = 0; i < 2000; ++i) send_udp(r.port(), "<13>Oct 11 22:14:15 h app: flood " + std::to_string(i));
   r.out().block(false);
-  send_udp(r.port(), "<13>Oct 11 22:14:15 h app: last");
   ASSERT_TRUE(wait_until([&] { return r.metric("logferry_syslog_udp_dropped_total") > 0; }, 5s, "drops counted"));
   ASSERT_TRUE(wait_until([&] {
-    return r.out().count() + static_cast<std::size_t>(r.metric("logferry_syslog_udp_dropped_total")) == 2003;
+    return r.out().count() + static_cast<std::size_t>(r.metric("logferry_syslog_udp_dropped_total")) == 2002;
   }, 5s, "received + dropped = sent")) << r.out().count() << " + " << r.metric("logferry_syslog_udp_dropped_total");
 }
 
