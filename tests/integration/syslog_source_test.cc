@@ -60,7 +60,8 @@ class Logferry {
     auto path = dir.write("logferry.yaml", cfg);
     process_ = std::make_unique<ChildProcess>(ChildProcess::Options{
         {logferry_binary().string(), "run", "-c", path.string()}, {}, dir.path(), "logferry"});
-    EXPECT_TRUE(wait_until([&] { return process_->err().find("listening on") != std::string::npos; },
+    // The source's own line: the API server logs "listening on" earlier.
+    EXPECT_TRUE(wait_until([&] { return process_->err().find("syslog source in: listening on") != std::string::npos; },
                            10s, "logferry listening"))
         << process_->err();
   }
@@ -311,11 +312,13 @@ TEST(SyslogSourceIntegration, SurvivesGarbageHugeFramesAndManyConnections) {
   Logferry lf(dir, source_yaml("tcp", port, "    max_connections: 300\n"), "", api);
   // Garbage.
   int junk = connect_tcp(port);
+  ASSERT_GE(junk, 0);
   std::string bytes;
   for (int i = 0; i < 1 << 16; ++i) bytes += static_cast<char>((i * 7919) >> 3);
   send_all(junk, bytes);
   // A 10 MiB frame.
   int huge = connect_tcp(port);
+  ASSERT_GE(huge, 0);
   send_all(huge, "<13>Oct 11 22:14:15 h app: " + std::string(10 << 20, 'H') + "\n<13>Oct 11 22:14:15 h app: after-huge 0\n");
   // Many connections, one message each, some closed mid-frame.
   std::vector<int> fds;
