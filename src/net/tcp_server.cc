@@ -1,0 +1,288 @@
+#include "net/tcp_server.h"
+
+#include <deque>
+#include <vector>
+
+#include "net/http_server.h"
+
+namespace logferry::net {
+
+using asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+struct TcpServer::Conn : Connection, std::enable_shared_from_this<TcpServer::Conn> {
+  virtual void start(TcpServer::HandlerFactory& factory) = 0;
+};
+
+namespace {
+
+template <class Stream>
+constexpr bool kIsTls = !std::is_same_v<Stream, tcp::socket>;
+
+template <class Stream>
+class StreamConn final : public TcpServer::Conn {
+ public:
+  template <class... StreamArgs>
+  StreamConn(TcpServer& server, std::weak_ptr<bool> alive, const TcpServer::Options& options,
+             const TcpServerMetrics& metrics, uint64_t id, std::string peer,
+             StreamArgs&&... stream_args)
+      : server_(server),
+        alive_(std::move(alive)),
+        options_(options),
+        metrics_(metrics),
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        timer_(socket().get_executor()),
+        buffer_(options.read_buffer_bytes) {
+    id_ = id;
+    peer_ip_ = std::move(peer);
+  }
+
+  void start(TcpServer::HandlerFactory& factory) override {
+    asio::error_code ec;
+    socket().set_option(asio::socket_base::keep_alive(true), ec);
+    socket().set_option(tcp::no_delay(true), ec);
+    handler_ = factory(*this);
+    last_activity_ = SteadyClock::now();
+    if constexpr (kIsTls<Stream>) {
+      arm_timer(options_.handshake_timeout);
+      auto self = shared_from_this();
+      stream_.async_handshake(asio::ssl::stream_base::server, [this, self](asio::error_code e) {
+        if (closed_) return;
+        if (e) {
+          if (metrics_.tls_failures) metrics_.tls_failures->add();
+          close();
+          return;
+        }
+        handshaken_ = true;
+        last_activity_ = SteadyClock::now();
+        read();
+      });
+    } else {
+      handshaken_ = true;
+      arm_timer(options_.idle_timeout);
+      read();
+    }
+  }
+
+  void write(std::string data) override {
+    if (closed_ || data.empty()) return;
+    writes_.push_back(std::move(data));
+    if (writes_.size() == 1) write_front();
+  }
+
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    asio::error_code ec;
+    timer_.cancel();
+    socket().shutdown(asio::socket_base::shutdown_both, ec);
+    socket().close(ec);
+    if (metrics_.active) metrics_.active->add(-1);
+    if (handler_) handler_->on_close();
+    if (!alive_.expired()) server_.forget(id_);
+  }
+
+  void close_when_flushed() override {
+    if (writes_.empty()) {
+      close();
+    } else {
+      close_after_writes_ = true;
+    }
+  }
+
+ private:
+  tcp::socket& socket() {
+    if constexpr (kIsTls<Stream>) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  void read() {
+    auto self = shared_from_this();
+    stream_.async_read_some(asio::buffer(buffer_), [this, self](asio::error_code e, std::size_t n) {
+      if (closed_) return;
+      if (e) {
+        close();
+        return;
+      }
+      last_activity_ = SteadyClock::now();
+      handler_->on_data(std::string_view(buffer_.data(), n));
+      if (!closed_) read();
+    });
+  }
+
+  void write_front() {
+    auto self = shared_from_this();
+    asio::async_write(stream_, asio::buffer(writes_.front()),
+                      [this, self](asio::error_code e, std::size_t) {
+                        if (closed_) return;
+                        if (e) {
+                          close();
+                          return;
+                        }
+                        writes_.pop_front();
+                        if (!writes_.empty()) {
+                          write_front();
+                        } else if (close_after_writes_) {
+                          close();
+                        }
+                      });
+  }
+
+  // One timer: the handshake deadline first, then the idle timeout, re-armed lazily from the
+  // time of the last read (cheaper than resetting it on every read).
+  void arm_timer(std::chrono::milliseconds after) {
+    timer_.expires_after(after);
+    auto self = shared_from_this();
+    timer_.async_wait([this, self](asio::error_code e) {
+      if (e || closed_) return;
+      auto limit = handshaken_ ? options_.idle_timeout : options_.handshake_timeout;
+      auto idle = SteadyClock::now() - last_activity_;
+      if (idle >= limit) {
+        if (metrics_.timed_out) metrics_.timed_out->add();
+        close();
+        return;
+      }
+      arm_timer(std::chrono::duration_cast<std::chrono::milliseconds>(limit - idle) +
+                std::chrono::milliseconds(1));
+    });
+  }
+
+  TcpServer& server_;
+  std::weak_ptr<bool> alive_;
+  TcpServer::Options options_;
+  TcpServerMetrics metrics_;
+  Stream stream_;
+  asio::steady_timer timer_;
+  std::vector<char> buffer_;
+  std::unique_ptr<ConnectionHandler> handler_;
+  std::deque<std::string> writes_;
+  SteadyClock::time_point last_activity_;
+  bool closed_ = false;
+  bool handshaken_ = false;
+  bool close_after_writes_ = false;
+};
+
+}  // namespace
+
+Result<asio::ip::tcp::endpoint> resolve_tcp_endpoint(const std::string& address) {
+  auto hp = split_host_port(address);
+  if (!hp) return unexpected(hp.error());
+  std::string host = hp->first.empty() ? "0.0.0.0" : hp->first;
+  asio::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (!ec) return tcp::endpoint(addr, hp->second);
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  auto results = resolver.resolve(host, std::to_string(hp->second), ec);
+  if (ec || results.empty())
+    return unexpected(ErrorCode::kInvalidArgument, "cannot resolve '" + host + "': " + ec.message());
+  return results.begin()->endpoint();
+}
+
+Result<asio::ip::udp::endpoint> resolve_udp_endpoint(const std::string& address) {
+  auto ep = resolve_tcp_endpoint(address);
+  if (!ep) return unexpected(ep.error());
+  return asio::ip::udp::endpoint(ep->address(), ep->port());
+}
+
+TcpServer::TcpServer(asio::io_context& io, Options options, TcpServerMetrics metrics)
+    : io_(io), options_(std::move(options)), metrics_(metrics), acceptor_(io) {}
+
+TcpServer::~TcpServer() {
+  *alive_ = false;
+  alive_.reset();
+  asio::error_code ec;
+  acceptor_.close(ec);
+}
+
+Result<std::unique_ptr<TcpServer>> TcpServer::bind(asio::io_context& io, Options options,
+                                                   TcpServerMetrics metrics) {
+  auto ep = resolve_tcp_endpoint(options.address);
+  if (!ep) return unexpected(ep.error());
+  std::unique_ptr<TcpServer> server(new TcpServer(io, std::move(options), metrics));
+  asio::error_code ec;
+  server->acceptor_.open(ep->protocol(), ec);
+  if (!ec) server->acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) server->acceptor_.bind(*ep, ec);
+  if (!ec) server->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return unexpected(ErrorCode::kUnavailable,
+                      "cannot listen on " + server->options_.address + ": " + ec.message());
+  server->port_ = server->acceptor_.local_endpoint().port();
+  return server;
+}
+
+void TcpServer::start(HandlerFactory factory) {
+  factory_ = std::move(factory);
+  accept_next();
+}
+
+void TcpServer::accept_next() {
+  std::weak_ptr<bool> alive = alive_;
+  acceptor_.async_accept([this, alive](asio::error_code ec, tcp::socket socket) {
+    if (alive.expired()) return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+      accept_next();  // e.g. EMFILE: keep serving the connections we have
+      return;
+    }
+    if (metrics_.accepted) metrics_.accepted->add();
+    if (connections_.size() >= options_.max_connections) {
+      if (metrics_.rejected) metrics_.rejected->add();
+      asio::error_code ignored;
+      socket.close(ignored);
+      accept_next();
+      return;
+    }
+    asio::error_code peer_ec;
+    auto peer = socket.remote_endpoint(peer_ec);
+    std::string peer_ip = peer_ec ? std::string() : peer.address().to_string();
+    if (peer.address().is_v6() && peer.address().to_v6().is_v4_mapped())
+      peer_ip = asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6()).to_string();
+    uint64_t id = next_id_++;
+    std::shared_ptr<Conn> conn;
+    if (options_.tls) {
+      conn = std::make_shared<StreamConn<asio::ssl::stream<tcp::socket>>>(
+          *this, alive, options_, metrics_, id, std::move(peer_ip), std::move(socket),
+          *options_.tls);
+    } else {
+      conn = std::make_shared<StreamConn<tcp::socket>>(*this, alive, options_, metrics_, id,
+                                                       std::move(peer_ip), std::move(socket));
+    }
+    connections_.emplace(id, conn);
+    if (metrics_.active) metrics_.active->add(1);
+    conn->start(factory_);
+    accept_next();
+  });
+}
+
+void TcpServer::forget(uint64_t id) { connections_.erase(id); }
+
+void TcpServer::stop() {
+  asio::error_code ec;
+  acceptor_.close(ec);
+  auto conns = connections_;
+  for (auto& [id, c] : conns) c->close();
+  connections_.clear();
+}
+
+void TcpServer::post_write(uint64_t id, std::string data) {
+  std::weak_ptr<bool> alive = alive_;
+  asio::post(io_, [this, alive, id, data = std::move(data)]() mutable {
+    if (alive.expired()) return;
+    if (auto it = connections_.find(id); it != connections_.end()) it->second->write(std::move(data));
+  });
+}
+
+void TcpServer::post_close(uint64_t id) {
+  std::weak_ptr<bool> alive = alive_;
+  asio::post(io_, [this, alive, id] {
+    if (alive.expired()) return;
+    if (auto it = connections_.find(id); it != connections_.end()) it->second->close();
+  });
+}
+
+}  // namespace logferry::net

@@ -1,0 +1,33 @@
+#include "net/tls_server_context.h"
+
+#include <asio/ssl.hpp>
+
+namespace logferry::net {
+
+Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const TlsServerOptions& o) {
+  if (o.cert_file.empty() || o.key_file.empty())
+    return unexpected(ErrorCode::kInvalidArgument, "tls needs cert_file and key_file");
+  if (o.verify_client && o.ca_file.empty())
+    return unexpected(ErrorCode::kInvalidArgument, "tls.verify_client needs tls.ca_file");
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  asio::error_code ec;
+  ctx->use_certificate_chain_file(o.cert_file, ec);
+  if (ec) return unexpected(ErrorCode::kInvalidArgument, "tls.cert_file " + o.cert_file + ": " + ec.message());
+  ctx->use_private_key_file(o.key_file, asio::ssl::context::pem, ec);
+  if (ec) return unexpected(ErrorCode::kInvalidArgument, "tls.key_file " + o.key_file + ": " + ec.message());
+  if (!o.ca_file.empty()) {
+    ctx->load_verify_file(o.ca_file, ec);
+    if (ec) return unexpected(ErrorCode::kInvalidArgument, "tls.ca_file " + o.ca_file + ": " + ec.message());
+  }
+  if (o.verify_client) {
+    ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+  } else {
+    ctx->set_verify_mode(asio::ssl::verify_none);
+  }
+  return ctx;
+}
+
+}  // namespace logferry::net

@@ -1,0 +1,26 @@
+// TLS settings of a server (syslog source, later Beats) and the OpenSSL context made from them.
+// Loading happens at build time so a bad certificate is a startup error, not a runtime one.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+
+namespace asio::ssl {
+class context;
+}
+
+namespace logferry::net {
+
+struct TlsServerOptions {
+  std::string cert_file;   // PEM certificate chain presented to clients
+  std::string key_file;    // PEM private key
+  std::string ca_file;     // PEM CAs that client certificates must chain to
+  bool verify_client = false;  // require and verify a client certificate (needs ca_file)
+};
+
+// TLS 1.2+ server context. Paths are used as given (resolve them against the config dir first).
+Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const TlsServerOptions& options);
+
+}  // namespace logferry::net

@@ -1,0 +1,502 @@
+#include "sources/syslog/syslog_source.h"
+
+#include <arpa/inet.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <asio.hpp>
+#include <cstring>
+
+#include "core/log.h"
+#include "net/tls_server_context.h"
+#include "sources/syslog/relp_session.h"
+#include "sources/syslog/syslog_parser.h"
+
+namespace logferry::sources {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct SyslogSource::Metrics {
+  Counter& malformed;
+  Counter& truncated;
+  Counter& framing_errors;
+  Counter& incomplete;
+  Counter& udp_dropped;
+  net::TcpServerMetrics server;
+  RateLimitedLog bad_input_log;
+};
+
+namespace {
+
+// Finalizers fire on sink threads; acks must be written on the io thread, and only while the
+// source's loop runs. The relay is the one shared, locked way in.
+struct AckRelay {
+  std::mutex mu;
+  asio::io_context* io = nullptr;
+  SyslogSource* source = nullptr;
+};
+
+constexpr std::size_t kUdpSlots = 64;
+constexpr std::size_t kUdpMaxPerWake = 4096;  // then let TCP connections and timers run
+constexpr auto kMaxBatchAge = std::chrono::milliseconds(100);
+
+std::string resolve_path(const std::filesystem::path& dir, const std::string& p) {
+  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
+  return (dir / p).string();
+}
+
+}  // namespace
+
+struct SyslogSource::Impl {
+  asio::io_context io{1};
+  std::unique_ptr<net::TcpServer> tcp;
+  std::unique_ptr<asio::ip::udp::socket> udp;
+  std::shared_ptr<AckRelay> relay = std::make_shared<AckRelay>();
+  // recvmmsg state, reused for every read
+  std::size_t slot_bytes = 0;
+  std::vector<char> udp_buffers;
+  std::array<mmsghdr, kUdpSlots> msgs{};
+  std::array<iovec, kUdpSlots> iovs{};
+  std::array<sockaddr_storage, kUdpSlots> peers{};
+  std::array<std::array<char, CMSG_SPACE(sizeof(uint32_t))>, kUdpSlots> controls{};
+  uint32_t kernel_drops_seen = 0;
+};
+
+namespace syslog {
+
+// TCP/TLS: frames from a byte stream.
+class StreamHandler final : public net::ConnectionHandler {
+ public:
+  StreamHandler(SyslogSource& source, net::Connection& conn)
+      : source_(source), conn_(conn), split_(source.framing(), source.max_frame_bytes()) {}
+
+  void on_data(std::string_view bytes) override {
+    split_.feed(bytes, [this](std::string_view frame, bool truncated) {
+      source_.add_message(frame, conn_.peer_ip(), truncated, nullptr);
+    });
+    count();
+    source_.after_read();
+  }
+  void on_close() override {
+    split_.finish([this](std::string_view frame, bool truncated) {
+      source_.add_message(frame, conn_.peer_ip(), truncated, nullptr);
+    });
+    count();
+  }
+
+ private:
+  void count() {
+    auto& m = source_.metrics();
+    if (uint64_t d = split_.framing_errors() - errors_seen_) {
+      m.framing_errors.add(d);
+      m.bad_input_log.warn("syslog: bad framing from {} (not a syslog frame)", conn_.peer_ip());
+    }
+    if (uint64_t d = split_.incomplete() - incomplete_seen_) m.incomplete.add(d);
+    errors_seen_ = split_.framing_errors();
+    incomplete_seen_ = split_.incomplete();
+  }
+  SyslogSource& source_;
+  net::Connection& conn_;
+  net::FrameSplitter split_;
+  uint64_t errors_seen_ = 0, incomplete_seen_ = 0;
+};
+
+// RELP: acks deferred until the batch holding the message is delivered.
+class RelpHandler final : public net::ConnectionHandler {
+ public:
+  RelpHandler(SyslogSource& source, net::Connection& conn)
+      : source_(source), conn_(conn), reader_(source.max_frame_bytes()) {
+    source_.register_relp(conn_.id(), this);
+  }
+
+  void on_data(std::string_view bytes) override {
+    bool ok = reader_.feed(bytes, [this](uint64_t txnr, std::string_view cmd,
+                                         std::string_view data, bool truncated) {
+      if (closing_) return;
+      if (cmd == "syslog") {
+        if (!open_) {
+          protocol_error("syslog before open");
+          return;
+        }
+        SyslogSource::RelpAck ack{conn_.id(), txnr};
+        ++pending_;
+        source_.add_message(data, conn_.peer_ip(), truncated, &ack);
+      } else if (cmd == "open") {
+        open_ = true;
+        conn_.write(relp_response(
+            txnr, "200 OK\nrelp_version=0\nrelp_software=logferry\ncommands=syslog"));
+      } else if (cmd == "close") {
+        close_requested_ = true;
+        close_txnr_ = txnr;
+        maybe_close();
+      } else if (cmd == "rsp") {
+        // an answer to our serverclose hint; nothing to do
+      } else {
+        conn_.write(relp_response(txnr, "500 unknown command"));
+      }
+    });
+    if (!ok) protocol_error("malformed RELP frame");
+    source_.after_read();
+  }
+
+  void on_close() override {
+    closing_ = true;
+    if (reader_.mid_frame()) source_.metrics().incomplete.add();
+    source_.unregister_relp(conn_.id());
+  }
+
+  // On the io thread, when a batch is delivered: queue the ack.
+  void ack(uint64_t txnr) {
+    acks_ += relp_response(txnr, "200 OK");
+    if (pending_ > 0) --pending_;
+  }
+  void flush_acks() {
+    if (!acks_.empty()) conn_.write(std::move(acks_));
+    acks_.clear();
+    maybe_close();
+  }
+  void fail() { conn_.close(); }  // the sender resends what it has no ack for
+
+ private:
+  void maybe_close() {
+    if (close_requested_ && pending_ == 0 && !closing_) {
+      closing_ = true;
+      conn_.write(relp_response(close_txnr_, ""));
+      conn_.close_when_flushed();
+    }
+  }
+  void protocol_error(const char* what) {
+    source_.metrics().framing_errors.add();
+    source_.metrics().bad_input_log.warn("syslog relp: {} from {}; closing", what, conn_.peer_ip());
+    closing_ = true;
+    conn_.close();
+  }
+  SyslogSource& source_;
+  net::Connection& conn_;
+  RelpFrameReader reader_;
+  std::string acks_;
+  std::size_t pending_ = 0;
+  uint64_t close_txnr_ = 0;
+  bool open_ = false, close_requested_ = false, closing_ = false;
+};
+
+}  // namespace syslog
+
+void SyslogSource::TlsOptions::describe(config::Schema<TlsOptions>& s) {
+  s.field("cert_file", &TlsOptions::cert_file).doc("PEM certificate (chain) of this server.");
+  s.field("key_file", &TlsOptions::key_file).doc("PEM private key.");
+  s.field("ca_file", &TlsOptions::ca_file).doc("PEM CA bundle that client certificates must chain to.");
+  s.field("verify_client", &TlsOptions::verify_client)
+      .doc("Require a client certificate signed by ca_file (mutual TLS).");
+}
+
+void SyslogSource::describe(config::Schema<Options>& s) {
+  s.field("address", &Options::address).doc("HOST:PORT to listen on (port 0 picks a free one).");
+  s.field("mode", &Options::mode).one_of({"udp", "tcp", "tls", "relp"}).doc("Transport.");
+  s.field("tls", &Options::tls).doc("TLS settings for mode tls.");
+  s.field("framing", &Options::framing).one_of({"auto", "newline", "octet_counting"})
+      .doc("TCP/TLS framing (RFC 6587); auto: a frame starting with a digit is octet-counted.");
+  s.field("max_frame_bytes", &Options::max_frame_bytes)
+      .doc("Longer messages are cut to this size, marked truncated: true and counted.");
+  s.field("max_connections", &Options::max_connections).range(1, 1'000'000)
+      .doc("Connections over this are closed at once and counted.");
+  s.field("idle_timeout", &Options::idle_timeout)
+      .doc("A connection silent this long (or half-open) is closed.");
+  s.field("batch_max_events", &Options::batch_max_events).range(1, 1'000'000)
+      .doc("Most messages per batch; a batch also ends when the sockets have nothing more.");
+  s.field("receive_buffer_bytes", &Options::receive_buffer_bytes)
+      .doc("UDP socket receive buffer (SO_RCVBUF) that absorbs bursts.");
+  s.check([](const Options& o, config::CheckContext& c) {
+    if (o.mode == "tls" && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
+      c.error("tls", "mode tls needs tls.cert_file and tls.key_file");
+    if (o.tls.verify_client && o.tls.ca_file.empty())
+      c.error("tls", "verify_client needs ca_file");
+    if (o.max_frame_bytes.bytes < 16 || o.max_frame_bytes.bytes > (1ULL << 30))
+      c.error("max_frame_bytes", "must be between 16 bytes and 1GiB");
+  });
+}
+
+SyslogSource::SyslogSource(Options options, BuildContext& ctx)
+    : options_(std::move(options)), name_(ctx.name), clock_(&ctx.clock), impl_(std::make_unique<Impl>()) {
+  Labels l = ctx.labels();
+  auto& m = ctx.metrics;
+  metrics_.reset(new Metrics{
+      m.counter("logferry_syslog_malformed_total", "Messages that were not valid RFC 5424/3164 (kept whole in message)", l),
+      m.counter("logferry_syslog_truncated_total", "Messages cut at max_frame_bytes", l),
+      m.counter("logferry_syslog_framing_errors_total", "Bad frames skipped (garbage, bad octet counts, RELP protocol errors)", l),
+      m.counter("logferry_syslog_incomplete_frames_total", "Frames cut short by a closed connection", l),
+      m.counter("logferry_syslog_udp_dropped_total", "Datagrams dropped by the kernel while the pipeline was full", l),
+      net::TcpServerMetrics{
+          &m.counter("logferry_syslog_connections_accepted_total", "Connections accepted", l),
+          &m.counter("logferry_syslog_connections_rejected_total", "Connections refused over max_connections", l),
+          &m.counter("logferry_syslog_connections_timed_out_total", "Connections closed by idle or handshake timeout", l),
+          &m.counter("logferry_syslog_tls_handshake_failures_total", "Failed TLS handshakes", l),
+          &m.gauge("logferry_syslog_connections", "Open connections", l)},
+      RateLimitedLog()});
+  if (options_.framing == "newline") framing_ = net::Framing::kNewline;
+  if (options_.framing == "octet_counting") framing_ = net::Framing::kOctetCounting;
+}
+
+SyslogSource::~SyslogSource() {
+  {
+    std::lock_guard lock(impl_->relay->mu);
+    impl_->relay->io = nullptr;
+    impl_->relay->source = nullptr;
+  }
+  if (impl_->tcp) impl_->tcp->stop();
+  impl_->tcp.reset();
+}
+
+Result<std::unique_ptr<Source>> SyslogSource::build(const Options& options, BuildContext& ctx) {
+  std::unique_ptr<SyslogSource> s(new SyslogSource(options, ctx));
+  if (auto r = s->open(ctx); !r) return unexpected(r.error());
+  return std::unique_ptr<Source>(std::move(s));
+}
+
+Result<void> SyslogSource::open(BuildContext& ctx) {
+  if (options_.mode == "udp") {
+    auto ep = net::resolve_udp_endpoint(options_.address);
+    if (!ep) return unexpected(ep.error());
+    auto sock = std::make_unique<asio::ip::udp::socket>(impl_->io);
+    asio::error_code ec;
+    sock->open(ep->protocol(), ec);
+    if (!ec) sock->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) sock->bind(*ep, ec);
+    if (ec) return unexpected(ErrorCode::kUnavailable, "cannot listen on udp " + options_.address + ": " + ec.message());
+    sock->non_blocking(true, ec);
+    int fd = sock->native_handle();
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+    int rcvbuf = static_cast<int>(std::min<uint64_t>(options_.receive_buffer_bytes.bytes, 1u << 30));
+    if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    port_ = sock->local_endpoint().port();
+    impl_->udp = std::move(sock);
+    impl_->slot_bytes = std::min<std::size_t>(max_frame_bytes(), 65536);
+    impl_->udp_buffers.resize(impl_->slot_bytes * kUdpSlots);
+    return {};
+  }
+  net::TcpServer::Options so;
+  so.address = options_.address;
+  so.max_connections = static_cast<std::size_t>(options_.max_connections);
+  so.idle_timeout = options_.idle_timeout;
+  if (options_.mode == "tls") {
+    net::TlsServerOptions t{resolve_path(ctx.config_dir, options_.tls.cert_file),
+                            resolve_path(ctx.config_dir, options_.tls.key_file),
+                            resolve_path(ctx.config_dir, options_.tls.ca_file),
+                            options_.tls.verify_client};
+    auto tls = net::make_tls_server_context(t);
+    if (!tls) return unexpected(tls.error());
+    so.tls = *tls;
+  }
+  auto server = net::TcpServer::bind(impl_->io, std::move(so), metrics_->server);
+  if (!server) return unexpected(server.error());
+  port_ = (*server)->port();
+  impl_->tcp = std::move(*server);
+  return {};
+}
+
+void SyslogSource::register_relp(uint64_t id, syslog::RelpHandler* h) { relp_handlers_[id] = h; }
+void SyslogSource::unregister_relp(uint64_t id) { relp_handlers_.erase(id); }
+
+void SyslogSource::add_message(std::string_view frame, std::string_view peer_ip, bool truncated,
+                               const RelpAck* ack) {
+  while (!frame.empty() && (frame.back() == '\n' || frame.back() == '\r' || frame.back() == '\0'))
+    frame.remove_suffix(1);
+  if (frame.empty()) {
+    // Nothing to log, but a RELP sender still needs its ack: an empty batch slot does that.
+    if (ack == nullptr) return;
+  }
+  if (!batch_) {
+    batch_ = out_->new_batch();
+    batch_started_ = SteadyClock::now();
+  }
+  if (ack) batch_acks_.push_back(*ack);
+  if (frame.empty()) return;
+  Event& e = batch_->add();
+  std::string_view text = batch_->arena().copy(frame);
+  std::string_view ip = batch_->arena().copy(peer_ip);
+  auto format = syslog::parse_syslog(text, e, clock_->now(), ip);
+  if (format == syslog::SyslogFormat::kMalformed) ++batch_malformed_;
+  e.append("source_ip", Value::string(ip));
+  if (truncated) {
+    e.append("truncated", Value::boolean(true));
+    ++batch_truncated_;
+  }
+  if (batch_->size() >= static_cast<std::size_t>(options_.batch_max_events)) flush();
+}
+
+void SyslogSource::after_read() {
+  if (batch_ && SteadyClock::now() - batch_started_ >= kMaxBatchAge) flush();
+}
+
+void SyslogSource::flush() {
+  if (!batch_) return;
+  BatchPtr batch = std::move(batch_);
+  batch_.reset();
+  if (batch_malformed_) metrics_->malformed.add(batch_malformed_);
+  if (batch_truncated_) {
+    metrics_->truncated.add(batch_truncated_);
+    metrics_->bad_input_log.warn("syslog {}: message longer than max_frame_bytes ({}) cut", name_,
+                                 options_.max_frame_bytes.bytes);
+  }
+  batch_malformed_ = batch_truncated_ = 0;
+  if (!batch_acks_.empty()) {
+    std::weak_ptr<AckRelay> weak = impl_->relay;
+    batch->add_finalizer(std::make_shared<Finalizer>(
+        [weak, acks = std::move(batch_acks_)](BatchStatus status) mutable {
+          auto relay = weak.lock();
+          if (!relay) return;
+          std::lock_guard lock(relay->mu);
+          if (relay->io == nullptr) return;
+          asio::post(*relay->io, [relay, acks = std::move(acks), status]() mutable {
+            if (relay->source) relay->source->deliver_acks(acks, status == BatchStatus::kDelivered);
+          });
+        }));
+    batch_acks_ = {};
+  }
+  if (!out_->send(std::move(batch))) {
+    stopping_ = true;
+    impl_->io.stop();
+  }
+}
+
+void SyslogSource::deliver_acks(std::vector<RelpAck>& acks, bool delivered) {
+  std::vector<syslog::RelpHandler*> touched;
+  for (const RelpAck& a : acks) {
+    auto it = relp_handlers_.find(a.connection);
+    if (it == relp_handlers_.end()) continue;  // gone: the sender resends after reconnecting
+    if (!delivered) {
+      it->second->fail();
+      continue;
+    }
+    it->second->ack(a.txnr);
+    if (touched.empty() || touched.back() != it->second) touched.push_back(it->second);
+  }
+  for (auto* h : touched) {
+    // fail() above may have closed and unregistered it meanwhile
+    for (auto& [id, live] : relp_handlers_) {
+      if (live == h) {
+        h->flush_acks();
+        break;
+      }
+    }
+  }
+}
+
+void SyslogSource::arm_udp() {
+  impl_->udp->async_wait(asio::socket_base::wait_read, [this](asio::error_code ec) {
+    if (ec || stopping_) return;
+    drain_udp();
+    if (!stopping_) arm_udp();
+  });
+}
+
+void SyslogSource::count_udp_drops(uint32_t kernel_total) {
+  // Both kernel counters only grow (modulo 2^32); count what is new since the last look.
+  uint32_t delta = kernel_total - impl_->kernel_drops_seen;
+  if (delta == 0 || delta > (1u << 31)) return;  // older stamp than one already counted
+  metrics_->udp_dropped.add(delta);
+  impl_->kernel_drops_seen = kernel_total;
+}
+
+void SyslogSource::drain_udp() {
+  Impl& im = *impl_;
+  int fd = im.udp->native_handle();
+  std::size_t total = 0;
+  char ip[INET6_ADDRSTRLEN];
+  while (total < kUdpMaxPerWake && !stopping_) {
+    for (std::size_t i = 0; i < kUdpSlots; ++i) {
+      im.iovs[i] = {im.udp_buffers.data() + i * im.slot_bytes, im.slot_bytes};
+      msghdr& h = im.msgs[i].msg_hdr;
+      h = {};
+      h.msg_name = &im.peers[i];
+      h.msg_namelen = sizeof(sockaddr_storage);
+      h.msg_iov = &im.iovs[i];
+      h.msg_iovlen = 1;
+      h.msg_control = im.controls[i].data();
+      h.msg_controllen = im.controls[i].size();
+    }
+    int n = ::recvmmsg(fd, im.msgs.data(), kUdpSlots, MSG_DONTWAIT, nullptr);
+    if (n <= 0) break;
+    for (int k = 0; k < n; ++k) {
+      auto i = static_cast<std::size_t>(k);
+      msghdr& h = im.msgs[i].msg_hdr;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+          uint32_t drops = 0;
+          std::memcpy(&drops, CMSG_DATA(c), sizeof(drops));
+          count_udp_drops(drops);
+        }
+      }
+      const auto* sa = reinterpret_cast<const sockaddr*>(&im.peers[i]);
+      const char* ok = nullptr;
+      if (sa->sa_family == AF_INET) {
+        ok = ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, ip, sizeof(ip));
+      } else if (sa->sa_family == AF_INET6) {
+        ok = ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, ip, sizeof(ip));
+      }
+      std::size_t len = im.msgs[i].msg_len;
+      bool truncated = (h.msg_flags & MSG_TRUNC) != 0 || len > max_frame_bytes();
+      len = std::min(len, std::min(im.slot_bytes, max_frame_bytes()));
+      add_message(std::string_view(im.udp_buffers.data() + i * im.slot_bytes, len),
+                  ok ? std::string_view(ip) : std::string_view(), truncated, nullptr);
+    }
+    total += static_cast<std::size_t>(n);
+    if (static_cast<std::size_t>(n) < kUdpSlots) break;
+  }
+  // The per-datagram SO_RXQ_OVFL stamp only reports drops once a later datagram gets in; the
+  // socket's own counter is current.
+  uint32_t meminfo[SK_MEMINFO_VARS] = {};
+  socklen_t len = sizeof(meminfo);
+  if (::getsockopt(fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0 && len > SK_MEMINFO_DROPS * sizeof(uint32_t))
+    count_udp_drops(meminfo[SK_MEMINFO_DROPS]);
+  after_read();
+}
+
+void SyslogSource::run(SourceContext& ctx) {
+  out_ = &ctx.out;
+  {
+    std::lock_guard lock(impl_->relay->mu);
+    impl_->relay->io = &impl_->io;
+    impl_->relay->source = this;
+  }
+  if (impl_->tcp) {
+    bool relp = options_.mode == "relp";
+    impl_->tcp->start([this, relp](net::Connection& c) -> std::unique_ptr<net::ConnectionHandler> {
+      if (relp) return std::make_unique<syslog::RelpHandler>(*this, c);
+      return std::make_unique<syslog::StreamHandler>(*this, c);
+    });
+  }
+  if (impl_->udp) arm_udp();
+  log_info("syslog source {}: listening on {} ({}, port {})", name_, options_.address, options_.mode, port_);
+  auto guard = asio::make_work_guard(impl_->io);
+  while (!ctx.stop.stop_requested() && !stopping_) {
+    impl_->io.run_one_for(std::chrono::milliseconds(200));
+    impl_->io.poll();  // everything already readable joins this batch
+    flush();
+    if (impl_->io.stopped()) {
+      if (ctx.stop.stop_requested() || stopping_) break;
+      impl_->io.restart();
+    }
+  }
+  flush();  // TCP senders got no ack to resend on: hand over what was read (failed if stopping)
+  stopping_ = true;
+  {
+    std::lock_guard lock(impl_->relay->mu);
+    impl_->relay->io = nullptr;
+    impl_->relay->source = nullptr;
+  }
+  if (impl_->tcp) impl_->tcp->stop();  // last lines of closing connections join the batch
+  if (impl_->udp) {
+    asio::error_code ec;
+    impl_->udp->close(ec);
+  }
+  flush();
+  out_ = nullptr;
+}
+
+void SyslogSource::interrupt() { impl_->io.stop(); }
+
+}  // namespace logferry::sources
