@@ -328,7 +328,7 @@ std::string without_mode_prefix(std::string message) {
 std::string column(std::size_t pos) { return "at column " + std::to_string(pos + 1); }
 
 std::string describe(const Token& t, std::string_view src) {
-  if (t.kind == Tok::kEnd) return "end of condition";
+  if (t.kind == Tok::kEnd) return t.pos < src.size() ? "'{'" : "end of condition";
   std::size_t end = t.pos;
   while (end < src.size() && end - t.pos < 20 && !is_space(src[end])) ++end;
   if (end == t.pos) end = t.pos + 1;
@@ -337,7 +337,11 @@ std::string describe(const Token& t, std::string_view src) {
 
 class Parser {
  public:
-  Parser(std::string_view src, Condition::Impl& out) : src_(src), out_(out) {}
+  Parser(std::string_view src, Condition::Impl& out, bool stop_at_brace)
+      : src_(src), out_(out), stop_at_brace_(stop_at_brace) {}
+
+  // Where parsing stopped: the end of the text, or the '{' that ends a prefix.
+  std::size_t end() const { return tok_.pos; }
 
   Result<void> run() {
     if (auto r = advance(); !r) return r;
@@ -364,6 +368,7 @@ class Parser {
     tok_.pos = pos_;
     if (pos_ >= src_.size()) return {};
     char c = src_[pos_];
+    if (c == '{' && stop_at_brace_) return {};  // kEnd at the brace: a .conf `if COND {`
     auto two = [&](char a, char b) {
       return c == a && pos_ + 1 < src_.size() && src_[pos_ + 1] == b;
     };
@@ -747,6 +752,7 @@ class Parser {
 
   std::string_view src_;
   Condition::Impl& out_;
+  bool stop_at_brace_;
   std::size_t pos_ = 0;
   Token tok_;
 };
@@ -762,8 +768,20 @@ Condition::Condition(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Result<Condition> Condition::compile(std::string_view text) {
   auto impl = std::make_unique<Impl>();
   impl->text = std::string(text);
-  Parser parser(impl->text, *impl);
+  Parser parser(impl->text, *impl, false);
   if (auto r = parser.run(); !r) return unexpected(r.error());
+  return Condition(std::move(impl));
+}
+
+Result<Condition> Condition::compile_prefix(std::string_view text, std::size_t& consumed) {
+  auto impl = std::make_unique<Impl>();
+  Parser parser(text, *impl, true);
+  if (auto r = parser.run(); !r) return unexpected(r.error());
+  consumed = parser.end();
+  std::string_view own = text.substr(0, consumed);
+  while (!own.empty() && is_space(own.back())) own.remove_suffix(1);
+  while (!own.empty() && is_space(own.front())) own.remove_prefix(1);
+  impl->text = std::string(own);  // tokens were copied out of `text`; nothing points into it
   return Condition(std::move(impl));
 }
 

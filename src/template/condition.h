@@ -37,6 +37,10 @@ class Condition {
 
   // Errors are kInvalidArgument with a message naming the 1-based column of the problem.
   static Result<Condition> compile(std::string_view text);
+  // For the Logstash .conf parser: compiles the condition at the start of `text` up to the
+  // first '{' outside strings and regexes (`[a] == 1 { ... }`), and sets `consumed` to that
+  // brace's offset (text.size() if there is none). Error columns count from text's start.
+  static Result<Condition> compile_prefix(std::string_view text, std::size_t& consumed);
 
   // A default-constructed Condition matches every event.
   bool matches(const Event& event) const;

@@ -1,4 +1,4 @@
-// Fuzzes the condition parser and evaluator: the first line is the condition, the rest becomes
+// Fuzzes the condition parser (both entry points) and evaluator: the first line is the condition, the rest becomes
 // the event's `message`. Anything may fail to compile; nothing may crash, hang or leak, and a
 // compiled condition must evaluate the same way twice.
 #include <cstddef>
@@ -17,6 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto nl = input.find('\n');
   std::string_view text = input.substr(0, nl);
   std::string_view message = nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
+
+  // The .conf form stops at a '{'; what it consumed must be inside the text.
+  std::size_t consumed = 0;
+  if (auto prefix = Condition::compile_prefix(text, consumed)) {
+    if (consumed > text.size() || (consumed < text.size() && text[consumed] != '{')) std::abort();
+  }
 
   auto condition = Condition::compile(text);
   if (!condition) {

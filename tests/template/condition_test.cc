@@ -297,3 +297,38 @@ TEST(ConditionDefaultTest, DefaultMatchesEverythingAndMovesKeepLiterals) {
 
 }  // namespace
 }  // namespace logferry
+
+namespace logferry {
+namespace {
+
+TEST(ConditionPrefixTest, StopsAtTheBraceOfAConfBlock) {
+  Arena arena;
+  Event e(arena);
+  e.set(FieldPath::parse("type"), Value::string("a{b}"));
+  std::string_view conf = R"([type] == "a{b}" and [x] !~ /\{/ {
+    mutate { add_tag => ["x"] }
+  })";
+  std::size_t consumed = 0;
+  auto c = Condition::compile_prefix(conf, consumed);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(conf.substr(consumed, 1), "{");
+  EXPECT_EQ(consumed, conf.find(" {\n") + 1);
+  EXPECT_EQ(c->text(), R"([type] == "a{b}" and [x] !~ /\{/)");
+  EXPECT_TRUE(c->matches(e));
+
+  auto whole = Condition::compile_prefix("[type]", consumed);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(consumed, 6u);
+  auto missing = Condition::compile_prefix("{ }", consumed);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "at column 1: the condition is empty");
+  auto bad = Condition::compile_prefix("[a] == {", consumed);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message,
+            "at column 8: expected a field or value after the operator, found '{'");
+  // compile() proper does not stop at a brace
+  EXPECT_FALSE(Condition::compile("[a] {"));
+}
+
+}  // namespace
+}  // namespace logferry

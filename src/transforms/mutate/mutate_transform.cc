@@ -317,7 +317,6 @@ Result<std::unique_ptr<Transform>> MutateTransform::build(const Options& o, Buil
   if (auto r = assigns("update", o.update, m->update_); !r) return unexpected(r.error());
   if (auto r = assigns("replace", o.replace, m->replace_); !r) return unexpected(r.error());
   if (auto r = assigns("add_field", o.add_field, m->add_field_); !r) return unexpected(r.error());
-  // Constant values must keep their addresses: no more pushes after this point.
   for (const auto& [from, to] : o.rename.entries) {
     auto f = compile_name(from);
     auto t = compile_name(to);
