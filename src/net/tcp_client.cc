@@ -54,8 +54,8 @@ Result<void> TcpClient::wait_for(Wait what, Clock::time_point deadline, const st
   }
 }
 
-Result<void> TcpClient::connect_address(const void* addr, unsigned len, const Options& options,
-                                        Clock::time_point deadline, const std::stop_token& stop) {
+Result<void> TcpClient::connect_address(const void* addr, unsigned len, Clock::time_point deadline,
+                                        const std::stop_token& stop) {
   const auto* sa = static_cast<const sockaddr*>(addr);
   fd_ = ::socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return unavailable("socket: " + errno_text(errno));
@@ -64,7 +64,6 @@ Result<void> TcpClient::connect_address(const void* addr, unsigned len, const Op
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   // Keepalive notices a peer that vanished without a FIN/RST on an idle connection.
   ::setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-  (void)options;
   if (::connect(fd_, sa, len) != 0 && errno != EINPROGRESS) {
     int err = errno;
     close();
@@ -99,7 +98,7 @@ Result<void> TcpClient::connect(const Options& options, const std::stop_token& s
   if (gai != 0) return unavailable("resolve " + options.host + ": " + gai_strerror(gai));
   Result<void> last = unavailable("no address for " + options.host);
   for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    last = connect_address(ai->ai_addr, ai->ai_addrlen, options, deadline, stop);
+    last = connect_address(ai->ai_addr, ai->ai_addrlen, deadline, stop);
     if (last) break;
   }
   ::freeaddrinfo(list);

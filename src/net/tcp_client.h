@@ -65,7 +65,7 @@ class TcpClient {
   // Polls in slices until fd is ready, the deadline passes or stop is requested.
   Result<void> wait_for(Wait what, std::chrono::steady_clock::time_point deadline,
                         const std::stop_token& stop, const char* doing);
-  Result<void> connect_address(const void* sockaddr, unsigned len, const Options& options,
+  Result<void> connect_address(const void* sockaddr, unsigned len,
                                std::chrono::steady_clock::time_point deadline,
                                const std::stop_token& stop);
   Result<void> handshake(const Options& options, std::chrono::steady_clock::time_point deadline,

@@ -284,11 +284,12 @@ TEST_F(SyslogSinkRsyslogTest, TlsRefusesAServerWhoseNameDoesNotMatch) {
 
 // rsyslog stopped for ~30 s mid-stream and started again: the sink retries with backoff and
 // no line is lost (repeats are allowed by at-least-once and reported).
-TEST_F(SyslogSinkRsyslogTest, ReceiverDownFor30SecondsLosesNothing) {
-  Rsyslog rs(dir_, false);
+void receiver_down_for_30_seconds(const TempDir& dir, bool relp) {
+  Rsyslog rs(dir, false);
   rs.start();
-  Logferry lf(dir_, "    address: 127.0.0.1:" + std::to_string(rs.tcp_port()) +
-                        "\n    mode: tcp\n    rfc: rfc5424\n    appname: app\n");
+  uint16_t port = relp ? rs.relp_port() : rs.tcp_port();
+  Logferry lf(dir, "    address: 127.0.0.1:" + std::to_string(port) + "\n    mode: " +
+                       (relp ? "relp" : "tcp") + "\n    rfc: rfc5424\n    appname: app\n");
   std::vector<std::string> sent;
   int next = 0;
   auto send_some = [&](int n) {
@@ -327,12 +328,18 @@ TEST_F(SyslogSinkRsyslogTest, ReceiverDownFor30SecondsLosesNothing) {
     if (counts[l] == 0) ++missing;
     if (counts[l] > 1) repeated += counts[l] - 1;
   }
-  std::printf("[ measure  ] restart: %zu lines sent, %d missing, %d repeated\n", sent.size(), missing,
-              repeated);
+  std::printf("[ measure  ] %s restart: %zu lines sent, %d missing, %d repeated\n", relp ? "relp" : "tcp",
+              sent.size(), missing, repeated);
   EXPECT_TRUE(all);
   EXPECT_EQ(missing, 0);
   lf.process().close_stdin();
   EXPECT_EQ(lf.process().wait(20s), 0) << lf.process().err();
+}
+
+TEST_F(SyslogSinkRsyslogTest, ReceiverDownFor30SecondsLosesNothing) { receiver_down_for_30_seconds(dir_, false); }
+
+TEST_F(SyslogSinkRsyslogTest, RelpReceiverDownFor30SecondsLosesNothing) {
+  receiver_down_for_30_seconds(dir_, true);
 }
 
 }  // namespace

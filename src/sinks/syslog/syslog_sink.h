@@ -1,10 +1,11 @@
-// syslog sink: sends events as RFC 3164 / RFC 5424 syslog over UDP, TCP or TLS, with the
+// syslog sink: sends events as RFC 3164 / RFC 5424 syslog over UDP, TCP, TLS or RELP, with the
 // options and defaults of logstash-output-syslog (so its configs carry over) and the fixes
 // listed in docs/syslog_sink.md (RFC facility codes, valid header fields, octet counting,
 // counted UDP truncation, batching, reconnect with backoff, nothing dropped silently).
 //
 // Per batch: every event is rendered into one reused buffer (no allocation per event), then
-// written with one call: one write()/SSL_write for a stream, one sendmmsg() for datagrams.
+// written with one call: one write()/SSL_write for a stream, one sendmmsg() for datagrams; RELP
+// then waits for the receiver's acknowledgement of every message of the batch.
 #pragma once
 
 #include <chrono>
@@ -33,7 +34,7 @@ class SyslogSink final : public Sink {
  public:
   static constexpr std::string_view kType = "syslog";
   static constexpr std::string_view kDoc =
-      "Sends events as RFC 3164/5424 syslog over udp, tcp or tls (logstash-output-syslog options).";
+      "Sends events as RFC 3164/5424 syslog over udp, tcp, tls or relp (logstash-output-syslog options).";
 
   // The native spelling of the TLS settings; each falls back to its ssl_* twin.
   struct TlsOptions {
