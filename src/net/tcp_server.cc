@@ -189,7 +189,7 @@ Result<asio::ip::udp::endpoint> resolve_udp_endpoint(const std::string& address)
 }
 
 TcpServer::TcpServer(asio::io_context& io, Options options, TcpServerMetrics metrics)
-    : io_(io), options_(std::move(options)), metrics_(metrics), acceptor_(io) {}
+    : io_(io), options_(std::move(options)), metrics_(metrics), acceptor_(io), retry_timer_(io) {}
 
 TcpServer::~TcpServer() {
   *alive_ = false;
@@ -226,7 +226,11 @@ void TcpServer::accept_next() {
     if (alive.expired()) return;
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-      accept_next();  // e.g. EMFILE: keep serving the connections we have
+      // e.g. EMFILE: keep serving the connections we have and try again shortly.
+      retry_timer_.expires_after(std::chrono::milliseconds(100));
+      retry_timer_.async_wait([this, alive](asio::error_code e) {
+        if (!e && !alive.expired() && acceptor_.is_open()) accept_next();
+      });
       return;
     }
     if (metrics_.accepted) metrics_.accepted->add();
@@ -264,6 +268,7 @@ void TcpServer::forget(uint64_t id) { connections_.erase(id); }
 void TcpServer::stop() {
   asio::error_code ec;
   acceptor_.close(ec);
+  retry_timer_.cancel();
   auto conns = connections_;
   for (auto& [id, c] : conns) c->close();
   connections_.clear();

@@ -94,6 +94,7 @@ class TcpServer {
   Options options_;
   TcpServerMetrics metrics_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;  // after accept errors such as EMFILE, instead of spinning
   HandlerFactory factory_;
   uint16_t port_ = 0;
   uint64_t next_id_ = 1;

@@ -304,6 +304,7 @@ void SyslogSource::add_message(std::string_view frame, std::string_view peer_ip,
                                const RelpAck* ack) {
   while (!frame.empty() && (frame.back() == '\n' || frame.back() == '\r' || frame.back() == '\0'))
     frame.remove_suffix(1);
+  if (out_ == nullptr) return;  // not running (cannot happen while connections are served)
   if (frame.empty()) {
     // Nothing to log, but a RELP sender still needs its ack: an empty batch slot does that.
     if (ack == nullptr) return;

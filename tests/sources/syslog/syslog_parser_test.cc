@@ -128,7 +128,8 @@ TEST(Rfc5424Test, NilTimestampUsesReceiveTime) {
 }
 
 TEST(Rfc5424Test, TrailingNewlineAndNulRemoved) {
-  Parsed p(std::string("<13>1 2024-01-01T00:00:00Z h a - - - text\r\n\0", 48));
+  static constexpr char kText[] = "<13>1 2024-01-01T00:00:00Z h a - - - text\r\n\0";
+  Parsed p(std::string(kText, sizeof(kText) - 1));
   EXPECT_EQ(p.str("message"), "text");
 }
 
@@ -268,7 +269,8 @@ TEST(Rfc3164Test, SingleDigitDayAndTrailingLf) {
 }
 
 TEST(Rfc3164Test, TrailingNul) {
-  Parsed p(std::string("<13>Jan  5 01:02:03 host tag: text\0\0", 36));
+  static constexpr char kText[] = "<13>Jan  5 01:02:03 host tag: text\0\0";
+  Parsed p(std::string(kText, sizeof(kText) - 1));
   EXPECT_EQ(p.str("message"), "text");
 }
 
@@ -299,7 +301,8 @@ TEST(Rfc3164Test, NoTimestampButTag) {
 }
 
 TEST(SyslogParserTest, GarbageIsAnEvent) {
-  std::string garbage("\x01\x02\xff\xfe binary <999> junk", 24);
+  static constexpr char kGarbage[] = "\x01\x02\xff\xfe binary <999> junk";
+  std::string garbage(kGarbage, sizeof(kGarbage) - 1);
   Parsed p(garbage);
   EXPECT_EQ(p.format(), SyslogFormat::kMalformed);
   EXPECT_EQ(p.str("message"), garbage);
