@@ -13,6 +13,9 @@ namespace logferry::io {
 namespace {
 
 constexpr std::size_t kWriteEarlyBytes = 4 * 1024 * 1024;  // bounds a file's pending buffer
+// Buffers kept per open file between batches; a larger one (a burst into one file) is released
+// so hundreds of open files do not each hold their largest batch ever.
+constexpr std::size_t kKeepBufferBytes = 256 * 1024;
 constexpr std::chrono::seconds kSweepInterval(60);
 
 // Errors no retry can fix: the path itself is unusable.
@@ -197,7 +200,11 @@ Result<void> RotatingFileSet::write_pending(File& f) {
     f.last_write = clock_.now();
     if (counters_.bytes) counters_.bytes->add(off);
   }
-  f.pending.clear();
+  if (f.pending.capacity() > kKeepBufferBytes) {
+    std::string().swap(f.pending);
+  } else {
+    f.pending.clear();
+  }
   return {};
 }
 
