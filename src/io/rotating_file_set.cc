@@ -13,6 +13,9 @@ namespace logferry::io {
 namespace {
 
 constexpr std::size_t kWriteEarlyBytes = 4 * 1024 * 1024;  // bounds a file's pending buffer
+// Buffers kept per open file between batches; a larger one (a burst into one file) is released
+// so hundreds of open files do not each hold their largest batch ever.
+constexpr std::size_t kKeepBufferBytes = 256 * 1024;
 constexpr std::chrono::seconds kSweepInterval(60);
 
 // Errors no retry can fix: the path itself is unusable.
@@ -81,7 +84,7 @@ RotatingFileSet::RotatingFileSet(RotatingFileSetOptions options, const Clock& cl
       counters_(counters),
       housekeeper_(options.compression, options.retention, clock, counters.housekeeping) {
   if (options_.max_open_files == 0) options_.max_open_files = 1;
-  last_sync_ = last_sweep_ = clock_.now();
+  last_sync_ = last_sweep_ = last_identity_check_ = clock_.now();
 }
 
 RotatingFileSet::~RotatingFileSet() {
@@ -138,6 +141,8 @@ Result<RotatingFileSet::File*> RotatingFileSet::open(std::string_view path, Time
   f.fd = fd;
   f.size = static_cast<uint64_t>(st.st_size);
   f.age_start = created ? now : creation_time(fd, now);
+  f.dev = st.st_dev;
+  f.ino = st.st_ino;
   f.last_write = now;
   files_.emplace(f.path, lru_.begin());
   if (counters_.opened) counters_.opened->add();
@@ -195,7 +200,11 @@ Result<void> RotatingFileSet::write_pending(File& f) {
     f.last_write = clock_.now();
     if (counters_.bytes) counters_.bytes->add(off);
   }
-  f.pending.clear();
+  if (f.pending.capacity() > kKeepBufferBytes) {
+    std::string().swap(f.pending);
+  } else {
+    f.pending.clear();
+  }
   return {};
 }
 
@@ -237,6 +246,11 @@ Result<void> RotatingFileSet::rotate(File& f, Timestamp now) {
     return unexpected(ErrorCode::kUnavailable, "reopen after rotation: " + std::string(std::strerror(err)));
   }
   ::fchmod(fd, options_.file_mode);
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) {
+    f.dev = st.st_dev;
+    f.ino = st.st_ino;
+  }
   f.fd = fd;
   f.size = 0;
   f.age_start = now;
@@ -299,6 +313,8 @@ void RotatingFileSet::tick() {
   }
   bool sweep = now.ns - last_sweep_.ns >= std::chrono::nanoseconds(kSweepInterval).count();
   if (sweep) last_sweep_ = now;
+  bool check_identity = now.ns - last_identity_check_.ns >= 1'000'000'000;
+  if (check_identity) last_identity_check_ = now;
   for (auto it = lru_.begin(); it != lru_.end();) {
     auto next = std::next(it);
     File& f = *it;
@@ -310,13 +326,20 @@ void RotatingFileSet::tick() {
         continue;  // rotate() may have dropped the entry
       }
     }
-    if (options_.idle_timeout.count() > 0 && now.ns - f.last_write.ns >= options_.idle_timeout.count()) {
+    bool idle = options_.idle_timeout.count() > 0 && now.ns - f.last_write.ns >= options_.idle_timeout.count();
+    if (idle || (check_identity && replaced(f))) {
       if (auto r = close(it); !r) error_log_.warn("file sink: {}", r.error().message);
     } else if (sweep) {
       housekeeper_.schedule(f.path);
     }
     it = next;
   }
+}
+
+bool RotatingFileSet::replaced(const File& f) {
+  struct stat st {};
+  if (::stat(f.path.c_str(), &st) != 0) return errno == ENOENT;
+  return st.st_dev != f.dev || st.st_ino != f.ino;
 }
 
 void RotatingFileSet::update_gauge() {

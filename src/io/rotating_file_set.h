@@ -79,7 +79,8 @@ class RotatingFileSet {
   Result<void> commit();
   // Forgets pending lines (the batch will be sent again).
   void discard_pending();
-  // Idle close, age rotation, interval fsync, retention sweep. Cheap; call often.
+  // Idle close, age rotation, interval fsync, retention sweep, and (once a second) closing
+  // files that another tool renamed or deleted, so the next line recreates them. Cheap; call often.
   void tick();
 
   std::size_t open_files() const { return files_.size(); }
@@ -96,6 +97,8 @@ class RotatingFileSet {
     std::string pending;        // lines not yet written
     bool touched = false;       // in touched_
     bool dirty = false;         // written since the last fsync
+    dev_t dev = 0;              // identity of what fd points at, to notice a file that was
+    ino_t ino = 0;              // renamed or deleted by someone else
   };
   using Lru = std::list<File>;
   struct Hash {
@@ -114,6 +117,8 @@ class RotatingFileSet {
   Result<void> rotate(File& f, Timestamp now);
   Result<void> close(Lru::iterator it);
   void update_gauge();
+  // True when `path` no longer names the file `f` has open (moved away or deleted).
+  static bool replaced(const File& f);
 
   RotatingFileSetOptions options_;
   const Clock& clock_;
@@ -125,6 +130,7 @@ class RotatingFileSet {
   File* last_ = nullptr;  // consecutive lines usually go to the same file
   Timestamp last_sync_;
   Timestamp last_sweep_;
+  Timestamp last_identity_check_;
   RateLimitedLog error_log_;
 };
 

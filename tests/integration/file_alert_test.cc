@@ -10,6 +10,7 @@
 
 #include "io/rotated_files.h"
 #include "support/child_process.h"
+#include "support/http_recorder.h"
 #include "support/net_util.h"
 #include "support/temp_dir.h"
 
@@ -46,6 +47,8 @@ std::vector<std::string> lines_of(const std::string& s) {
 
 TEST(FileAlertIntegrationTest, StdinToRotatedFilesAndExecAlerts) {
   TempDir dir;
+  HttpRecorder webhook;
+  webhook.script({500});  // the first POST fails: retried
   fs::path alerts = dir / "alerts.jsonl";
   dir.write("logferry.yaml", R"(data_dir: ./data
 sources:
@@ -65,6 +68,8 @@ sinks:
       - {name: errors, match: "/ERROR [0-9]+ of/"}
     actions:
       - {type: exec, command: [sh, -c, "cat >> )" + alerts.string() + R"(; echo >> )" + alerts.string() + R"("]}
+      - {type: webhook, url: ")" + webhook.url("/hook") + R"("}
+    retry: {initial_backoff: 10ms}
     shutdown_timeout: 60s
 )");
   std::map<std::string, std::vector<std::string>> expected_lines;  // per host
@@ -112,6 +117,17 @@ sinks:
   std::sort(got.begin(), got.end());
   std::sort(expected_alerts.begin(), expected_alerts.end());
   EXPECT_EQ(got, expected_alerts);
+  // The same alerts reached the webhook, the failed first POST included once more.
+  std::vector<std::string> posted;
+  for (const auto& body : webhook.accepted_bodies()) {
+    auto pos = body.find("\"message\":\"");
+    ASSERT_NE(pos, std::string::npos) << body;
+    pos += 11;
+    posted.push_back(body.substr(pos, body.find('"', pos) - pos));
+  }
+  std::sort(posted.begin(), posted.end());
+  EXPECT_EQ(posted, expected_alerts);
+  EXPECT_EQ(webhook.requests().size(), expected_alerts.size() + 1);
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // they look at; each group scans its field once: a few case-sensitive substrings with memmem
 // (glibc's SIMD search), everything else (regexes, case-insensitive or many substrings) in one
 // RE2::Set, i.e. one linear-time DFA pass for all of them. A non-matching event (the usual
-// case) costs one memmem per literal plus one DFA pass, and allocates nothing.
+// case) costs one memmem per literal plus one DFA pass and asks RE2 for no match list, so it
+// allocates nothing per event once the DFA has cached its states.
 #pragma once
 
 #include <re2/set.h>

@@ -409,6 +409,22 @@ TEST(FileSinkTest, AppendsToExistingFilesAcrossRestarts) {
   EXPECT_EQ(read_file(h.dir / "app.log"), "after\n");
 }
 
+TEST(FileSinkTest, FileMovedAwayByAnotherToolIsRecreated) {
+  Harness h;
+  auto sink = h.build(options("app.log"));
+  BatchBuilder b;
+  b.add({{"message", "one"}});
+  ASSERT_EQ(sink->send(b.batch(), {}), Delivery::kDelivered);
+  fs::rename(h.dir / "app.log", h.dir / "app.log.old");  // logrotate without copytruncate
+  h.clock.advance(std::chrono::seconds(2));
+  sink->flush();
+  b.reset();
+  b.add({{"message", "two"}});
+  ASSERT_EQ(sink->send(b.batch(), {}), Delivery::kDelivered);
+  EXPECT_EQ(read_file(h.dir / "app.log.old"), "one\n");
+  EXPECT_EQ(read_file(h.dir / "app.log"), "two\n");
+}
+
 std::string problems(const std::string& yaml) {
   config::Diagnostics d("test.yaml");
   config::parse_pipeline(yaml, "/tmp", app::registry(), d);
