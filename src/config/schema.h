@@ -178,10 +178,10 @@ class Schema {
         for (std::size_t i = 0; i < n.size(); ++i) {
           Item item{};
           if (!n[i].IsMap()) {
-            d.error(line_of(n[i]), prefix + "[" + std::to_string(i) + "]: must be a map");
+            d.error(line_of(n[i]), prefix.substr(0, prefix.size() - 2) + "[" + std::to_string(i) + "]: must be a map");
             continue;
           }
-          sub.bind(n[i], item, d, prefix + "[" + std::to_string(i) + "].");
+          sub.bind(n[i], item, d, prefix.substr(0, prefix.size() - 2) + "[" + std::to_string(i) + "]: ");
           (o.*member).push_back(std::move(item));
         }
         return std::string();
@@ -218,7 +218,7 @@ class Schema {
       seen.insert(f->doc_.name);
       const YAML::Node& value = entry.value;
       if (value.IsNull()) continue;  // `key:` with nothing keeps the default
-      std::string err = f->bind_(value, out, diags, prefix + f->doc_.name + ".");
+      std::string err = f->bind_(value, out, diags, prefix + f->doc_.name + ": ");
       if (!err.empty()) {
         diags.error(line_of(value), prefix + f->doc_.name + ": " + err);
         continue;

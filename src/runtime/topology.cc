@@ -47,7 +47,9 @@ struct Topology::SinkSlot {
   explicit SinkSlot(std::size_t max_bytes) : channel(max_bytes) {}
 
   void run(const std::stop_token& stop) {
-    Backoff backoff;
+    // Capped at 10 s: a receiver back from an outage is found within seconds, while a dead
+    // one costs a connect attempt every 10 s per sink.
+    Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(10));
     while (true) {
       BatchPtr batch = channel.pop(stop, std::chrono::milliseconds(200));
       queued_bytes->set(static_cast<int64_t>(channel.bytes()));

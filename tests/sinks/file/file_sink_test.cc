@@ -456,7 +456,7 @@ sinks:
     rotate: {max_bytes: 1}
 )");
   EXPECT_NE(p.find("compress: 'bzip2' is not one of none, gzip, zstd"), std::string::npos) << p;
-  EXPECT_NE(p.find("rotate.unknown key 'max_bytes'"), std::string::npos) << p;
+  EXPECT_NE(p.find("rotate: unknown key 'max_bytes'"), std::string::npos) << p;
   EXPECT_NE(p.find("file_mode: must be octal"), std::string::npos) << p;
   EXPECT_NE(p.find("path:"), std::string::npos) << p;
 }
