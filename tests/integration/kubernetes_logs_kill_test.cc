@@ -127,7 +127,22 @@ sinks:
         for (auto& l : complete_lines(second.out())) all.insert(l);
         return all.size() >= total;
       },
-      std::chrono::seconds(60), "every line after the restart"));
+      std::chrono::seconds(60), "every line after the restart"))
+      << [&] {
+           // Which lines never arrived, per file: the first few.
+           std::set<std::string> all(run1.begin(), run1.end());
+           for (auto& l : complete_lines(second.out())) all.insert(l);
+           std::string missing;
+           int shown = 0;
+           for (auto& w : writers)
+             for (int i = 0; i < w->written() && shown < 10; ++i)
+               if (!all.count(w->prefix() + std::to_string(i))) {
+                 missing += w->prefix() + std::to_string(i) + " ";
+                 ++shown;
+               }
+           return "missing: " + missing + "\nrun2 stderr: " + second.err() + "\ncheckpoints: " +
+                  read_file(dir / "data" / "k8s" / "checkpoints");
+         }();
   EXPECT_EQ(second.stop(), 0) << second.err();
   std::vector<std::string> run2 = complete_lines(second.out());
 
