@@ -305,6 +305,7 @@ KubernetesLogsSource::FileState* KubernetesLogsSource::open_file(
   open_files_.add(1);
   tracked_files_.add(1);
   update_checkpoint(*f);
+  files_added_ = true;
   mark_dirty(*f);
   return f;
 }
@@ -614,6 +615,14 @@ void KubernetesLogsSource::retire_closed() {
   files_.erase(std::remove(files_.begin(), files_.end(), nullptr), files_.end());
 }
 
+void KubernetesLogsSource::persist_new_files() {
+  // A file's entry is on disk before any of its lines is delivered: were it rotated away while
+  // logferry is down, the restart must still know it (by inode) to read the rest of it.
+  if (!files_added_) return;
+  files_added_ = false;
+  persist();
+}
+
 void KubernetesLogsSource::persist() {
   commit_acks();
   if (auto r = store_.save(); !r) {
@@ -632,6 +641,7 @@ void KubernetesLogsSource::run(SourceContext& ctx) {
   for (const auto& cp : store_.entries()) checkpoint_paths_.insert(cp.path);
   rescan(/*first=*/true);
   recover_rotated_from_checkpoints();
+  persist_new_files();
 
   using Clock = std::chrono::steady_clock;
   auto now = Clock::now();
@@ -680,6 +690,7 @@ void KubernetesLogsSource::run(SourceContext& ctx) {
       rescan(false);
       last_scan = now;
     }
+    persist_new_files();
   }
   if (batch_) {
     // Never sent (stopping): nothing was acknowledged for it.

@@ -96,6 +96,7 @@ class KubernetesLogsSource final : public Source {
   void update_checkpoint(FileState& f);
   void retire_closed();
   void persist();
+  void persist_new_files();
 
   Options options_;
   std::string host_;
@@ -123,6 +124,7 @@ class KubernetesLogsSource final : public Source {
   std::vector<FileState*> touched_;
   bool stopping_ = false;
   bool rescan_pending_ = false;
+  bool files_added_ = false;
 
   Counter& malformed_;
   Counter& truncated_;

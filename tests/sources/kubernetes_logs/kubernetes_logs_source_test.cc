@@ -436,6 +436,25 @@ TEST_F(KubernetesLogsSourceTest, DockerJsonFileDirectlyUnderPods) {
   EXPECT_EQ(r[0].container, "ctr");
 }
 
+TEST_F(KubernetesLogsSourceTest, IdleFilesGiveUpTheirDescriptorAndComeBack) {
+  auto o = options();
+  o.close_idle_after = std::chrono::milliseconds(100);
+  Running src(o, data(), metrics_, out_);
+  FakeContainer c(dir_.path());
+  c.lines("a", 50);
+  ASSERT_TRUE(wait_until([&] { return out_.count() == 50; }));
+  ASSERT_TRUE(wait_until([&] { return metric("logferry_kubernetes_logs_open_files") == 0; }));
+  c.lines("b", 50);  // reopened by path, same inode, same offset
+  expect_logs(concat({seq("a", 50), seq("b", 50)}));
+  ASSERT_TRUE(wait_until([&] { return metric("logferry_kubernetes_logs_open_files") == 0; }));
+  // Rotated while closed: the old inode is found next to its old name and drained first.
+  c.rename_rotate();
+  c.lines("c", 50);  // into the renamed file, whose descriptor we had given up
+  c.reopen();
+  c.lines("d", 50);
+  expect_logs(concat({seq("a", 50), seq("b", 50), seq("c", 50), seq("d", 50)}));
+}
+
 TEST_F(KubernetesLogsSourceTest, ManyFilesNoBusyLoop) {
   auto o = options();
   Running src(o, data(), metrics_, out_);
