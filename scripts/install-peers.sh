@@ -10,12 +10,16 @@ peers="$PWD/.peers"
 runtime_libs=(libestr0 libfastjson4 liblognorm5 librelp0 libuuid1 libzstd1 zlib1g libssl3
               libcap2 libglib2.0-0 libivykis0 libjson-c5 libnet1 libpcre3 libwrap0)
 sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends "${runtime_libs[@]}" >/dev/null
+DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends "${runtime_libs[@]}" >/dev/null ||
+  { sudo_if_needed apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends "${runtime_libs[@]}" >/dev/null; }
 unpack() {  # unpack PACKAGE... into .peers/DIR
   local dir="$1"; shift
   [ -x "$peers/$dir/.done" ] && return 0
   local tmp; tmp=$(mktemp -d); chmod 755 "$tmp"
-  (cd "$tmp" && apt-get download -qq "$@" >/dev/null)
+  # apt-get download needs package lists: refresh them once if the first try finds nothing.
+  (cd "$tmp" && apt-get download -qq "$@" >/dev/null 2>&1) ||
+    { sudo_if_needed apt-get update -qq && (cd "$tmp" && apt-get download -qq "$@" >/dev/null); }
   mkdir -p "$peers/$dir"
   for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$peers/$dir"; done
   rm -rf "$tmp"
