@@ -52,7 +52,7 @@ std::string reference_markdown() {
       "is described in ../../shared/PRODUCT.md and README.md. Every value marked *template* takes\n"
       "Logstash sprintf syntax (`%{field}`, `%{[a][b]}`, `%{+YYYY.MM.dd}`).\n\n"
       "Common keys: every transform and sink takes `inputs` (names of sources or transforms);\n"
-      "every sink takes `buffer: {max_bytes: 32MiB}`, the bounded queue in front of it (when full,\n"
+      "every sink takes `buffer: {max_bytes: 8MiB}`, the bounded queue in front of it (when full,\n"
       "its inputs wait: files stay on disk, TCP sources stop reading).\n"
       "Sizes are written `512KiB`, `10MiB`, `1GB` or bytes; durations `250ms`, `5s`, `1m`, `2h`, `7d`.\n";
   describe_stage(out, "Sources", registry().sources());

@@ -12,7 +12,7 @@ namespace logferry::config {
 namespace {
 
 struct BufferOptions {
-  ByteSize max_bytes{32ull * 1024 * 1024};
+  ByteSize max_bytes{8ull * 1024 * 1024};
   static void describe(Schema<BufferOptions>& s) {
     s.field("max_bytes", &BufferOptions::max_bytes)
         .doc("Bytes of events queued in memory before the inputs are made to wait.");

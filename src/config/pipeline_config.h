@@ -31,8 +31,10 @@ struct TransformConfig : ComponentConfig {
 struct SinkConfig : ComponentConfig {
   Builder<Sink> build;
   // `buffer: {max_bytes: ...}`: the bounded in-memory queue in front of the sink. When full,
-  // the sources feeding it wait (files stay on disk, network sources stop reading).
-  uint64_t buffer_max_bytes = 32ull * 1024 * 1024;
+  // the sources feeding it wait (files stay on disk, network sources stop reading). 8 MiB is
+  // tens of thousands of lines: enough to ride out a slow write, small enough that the
+  // collector's memory stays a fraction of rsyslog's.
+  uint64_t buffer_max_bytes = 8ull * 1024 * 1024;
 };
 
 struct PipelineConfig {

@@ -61,10 +61,11 @@ class EventBatch {
 using BatchPtr = std::shared_ptr<EventBatch>;
 
 // A free list of batches. acquire() returns a shared_ptr whose deleter clears the batch and
-// puts it back, so its arena chunks are reused.
+// puts it back, so its arena chunks are reused. Idle batches keep their chunks, so the list is
+// short: enough for the batches in flight between a source and its sinks, not a burst's worth.
 class BatchPool : public std::enable_shared_from_this<BatchPool> {
  public:
-  static std::shared_ptr<BatchPool> create(std::size_t max_idle = 64) {
+  static std::shared_ptr<BatchPool> create(std::size_t max_idle = 16) {
     return std::shared_ptr<BatchPool>(new BatchPool(max_idle));
   }
   BatchPtr acquire();
