@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -340,6 +341,96 @@ TEST_F(SyslogSinkRsyslogTest, ReceiverDownFor30SecondsLosesNothing) { receiver_d
 
 TEST_F(SyslogSinkRsyslogTest, RelpReceiverDownFor30SecondsLosesNothing) {
   receiver_down_for_30_seconds(dir_, true);
+}
+
+}  // namespace
+}  // namespace logferry::testing
+
+namespace logferry::testing {
+namespace {
+
+// The product's main path end to end: a kubelet-style tree (CRI with partial lines and a
+// 40 KB line split into 16 KiB P chunks, Docker json-file with its 16 KiB splits, multibyte
+// text) -> kubernetes_logs -> syslog sink (the Kubernetes mapping) -> a real rsyslogd.
+TEST_F(SyslogSinkRsyslogTest, KubernetesLogsToRsyslogEndToEnd) {
+  Rsyslog rs(dir_, false);
+  rs.start();
+  namespace fs = std::filesystem;
+  fs::path pods = dir_.path() / "node/var/log/pods";
+  fs::path containers = dir_.path() / "node/var/log/containers";
+  fs::create_directories(containers);
+  const std::string id(64, 'a');
+  std::vector<std::string> expected;
+  // CRI: ordinary lines, a line written in two P pieces, a 40 KB line in 16 KiB chunks, UTF-8.
+  {
+    fs::path dir = pods / "shop_cart-1_0000-1111/cart";
+    fs::create_directories(dir);
+    std::string text;
+    for (int i = 0; i < 100; ++i) {
+      std::string l = "cart line " + std::to_string(i);
+      text += "2026-11-25T10:00:00.000000001Z stdout F " + l + "\n";
+      expected.push_back(l);
+    }
+    text += "2026-11-25T10:00:01Z stderr P first half, \n2026-11-25T10:00:01Z stderr F second half\n";
+    expected.push_back("first half, second half");
+    std::string big = big_line(40 * 1024);
+    for (std::size_t off = 0; off < big.size(); off += 16384)
+      text += std::string("2026-11-25T10:00:02Z stdout ") + (off + 16384 < big.size() ? "P " : "F ") +
+              big.substr(off, 16384) + "\n";
+    expected.push_back(big);
+    std::string utf8 = "gr\xC3\xBC\xC3\x9F" "e \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80";
+    text += "2026-11-25T10:00:03Z stdout F " + utf8 + "\n";
+    expected.push_back(utf8);
+    dir_.write("node/var/log/pods/shop_cart-1_0000-1111/cart/0.log", text);
+    fs::create_symlink(dir / "0.log", containers / ("cart-1_shop_cart-" + id + ".log"));
+  }
+  // Docker json-file: a 20 KB line split at 16 KiB (only the last chunk ends in \n).
+  {
+    fs::path dir = pods / "kube-system_dns-1_2222-3333/dns";
+    fs::create_directories(dir);
+    std::string text;
+    for (int i = 0; i < 50; ++i) {
+      std::string l = "dns query " + std::to_string(i);
+      text += "{\"log\":\"" + l + "\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-25T10:00:00.5Z\"}\n";
+      expected.push_back(l);
+    }
+    std::string big = big_line(20 * 1024);
+    text += "{\"log\":\"" + big.substr(0, 16384) + "\",\"stream\":\"stdout\",\"time\":\"2026-11-25T10:00:04Z\"}\n";
+    text += "{\"log\":\"" + big.substr(16384) + "\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-25T10:00:04Z\"}\n";
+    expected.push_back(big);
+    dir_.write("node/var/log/pods/kube-system_dns-1_2222-3333/dns/0.log", text);
+    fs::create_symlink(dir / "0.log", containers / ("dns-1_kube-system_dns-" + id + ".log"));
+  }
+  auto conf = dir_.write(
+      "collector.yaml",
+      "data_dir: " + (dir_.path() / "data").string() +
+          "\nsources:\n  pods: {type: kubernetes_logs, include: ['" + containers.string() +
+          "/*.log']}\nsinks:\n  out:\n    type: syslog\n    inputs: [pods]\n"
+          "    address: 127.0.0.1:" + std::to_string(rs.tcp_port()) +
+          "\n    mode: tcp\n    rfc: rfc5424\n    framing: octet_counting\n"
+          "    sourcehost: '%{host}'\n    appname: '%{kubernetes.container}'\n"
+          "    procid: '%{kubernetes.namespace}/%{kubernetes.pod}'\n    msgid: '%{stream}'\n"
+          "    message: '%{log}'\n");
+  ChildProcess lf({{logferry_binary().string(), "run", "-c", conf.string()},
+                   {{"NODE_NAME", "node-a.example"}}, dir_.path(), "collector", false});
+  ASSERT_TRUE(wait_until([&] { return rs.received().size() >= expected.size(); }, 30s,
+                         "every container line at rsyslog"))
+      << lf.err();
+  EXPECT_EQ(lf.stop(), 0);
+  auto got = rs.received();
+  ASSERT_EQ(got.size(), expected.size());
+  auto counts = count_messages(got, false);
+  for (const auto& l : expected) EXPECT_EQ(counts[l], 1) << "line: " << l.substr(0, 60);
+  for (const auto& r : got) {
+    EXPECT_EQ(r.host, "node-a.example");
+    if (r.app == "cart") {
+      EXPECT_EQ(r.procid, "shop/cart-1");
+    } else {
+      EXPECT_EQ(r.app, "dns");
+      EXPECT_EQ(r.procid, "kube-system/dns-1");
+    }
+    EXPECT_TRUE(r.msgid == "stdout" || r.msgid == "stderr") << r.msgid;
+  }
 }
 
 }  // namespace
