@@ -260,6 +260,24 @@ void SyslogSink::disconnect() {
   metrics_.connected->set(0);
 }
 
+template <class Connection, class Open>
+bool SyslogSink::open_connection(Connection& connection, Open&& open, std::string_view opened) {
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_connect_at_) return false;
+  if (auto r = open(); !r) {
+    metrics_.connect_errors->add();
+    next_connect_at_ = now + settings_.reconnect_interval;
+    had_failure_ = true;
+    problems_.warn("syslog: {}", r.error().message);
+    return false;
+  }
+  metrics_.connects->add();
+  metrics_.connected->set(1);
+  if (had_failure_) log_info("syslog: {} {}", opened, connection.peer());
+  had_failure_ = false;
+  return true;
+}
+
 Delivery SyslogSink::send_stream(const std::stop_token& stop) {
   // A connection idle since the last batch may have been closed by the peer (restart, idle
   // timeout): writing into it would "succeed" into the kernel buffer and be lost with the RST.
@@ -267,21 +285,9 @@ Delivery SyslogSink::send_stream(const std::stop_token& stop) {
     problems_.warn("syslog: {} closed the connection; reconnecting", tcp_.peer());
     disconnect();
   }
-  if (!tcp_.connected()) {
-    auto now = std::chrono::steady_clock::now();
-    if (now < next_connect_at_) return Delivery::kRetry;
-    auto r = tcp_.connect(settings_.connection, stop);
-    if (!r) {
-      metrics_.connect_errors->add();
-      next_connect_at_ = now + settings_.reconnect_interval;
-      had_failure_ = true;
-      problems_.warn("syslog: {}", r.error().message);
-      return Delivery::kRetry;
-    }
-    metrics_.connects->add();
-    metrics_.connected->set(1);
-    if (had_failure_) log_info("syslog: connected to {}", tcp_.peer());
-    had_failure_ = false;
+  if (!tcp_.connected() &&
+      !open_connection(tcp_, [&] { return tcp_.connect(settings_.connection, stop); }, "connected to")) {
+    return Delivery::kRetry;
   }
   if (auto w = tcp_.write_all(buffer_, stop); !w) {
     metrics_.send_errors->add();
@@ -300,20 +306,10 @@ Delivery SyslogSink::send_relp(const EventBatch& batch, const std::stop_token& s
     relp_.close();
     metrics_.connected->set(0);
   }
-  if (!relp_.connected()) {
-    auto now = std::chrono::steady_clock::now();
-    if (now < next_connect_at_) return Delivery::kRetry;
-    if (auto r = relp_.open(settings_.connection, stop); !r) {
-      metrics_.connect_errors->add();
-      next_connect_at_ = now + settings_.reconnect_interval;
-      had_failure_ = true;
-      problems_.warn("syslog: {}", r.error().message);
-      return Delivery::kRetry;
-    }
-    metrics_.connects->add();
-    metrics_.connected->set(1);
-    if (had_failure_) log_info("syslog: RELP session with {} open", relp_.peer());
-    had_failure_ = false;
+  if (!relp_.connected() &&
+      !open_connection(relp_, [&] { return relp_.open(settings_.connection, stop); },
+                       "RELP session open with")) {
+    return Delivery::kRetry;
   }
   // Transaction numbers belong to the session, so the batch is framed after connecting (and
   // again after a reconnect).

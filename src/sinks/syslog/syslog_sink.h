@@ -119,6 +119,10 @@ class SyslogSink final : public Sink {
   Delivery send_datagrams();
   Delivery send_relp(const EventBatch& batch, const std::stop_token& stop);
   void disconnect();
+  // Opens the stream (TCP/TLS or RELP) unless a reconnect is not yet due; false means kRetry.
+  // `open` returns Result<void>; `opened` names what succeeded, for the log after a failure.
+  template <class Connection, class Open>
+  bool open_connection(Connection& connection, Open&& open, std::string_view opened);
 
   Settings settings_;
   syslog::SyslogEncoder encoder_;
