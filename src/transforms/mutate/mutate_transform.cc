@@ -13,16 +13,6 @@ namespace logferry::transforms {
 
 // ---- option decoding ----
 
-std::string decode(const YAML::Node& n, OrderedMap& out) {
-  if (!n.IsMap()) return "must be a map of field names to strings";
-  out.entries.clear();
-  for (const auto& e : config::map_entries(n)) {
-    if (!e.value.IsScalar()) return "the value of '" + e.key + "' must be a string";
-    out.entries.emplace_back(e.key, e.value.Scalar());
-  }
-  return {};
-}
-
 std::string decode(const YAML::Node& n, GsubRules& out) {
   static const std::string kShape =
       "must be a list of [field, regex, replacement] triples (or Logstash's flat list)";

@@ -18,18 +18,13 @@
 #include "core/metrics.h"
 #include "core/transform.h"
 #include "template/template.h"
+#include "transforms/common/decorations.h"
 
 namespace re2 {
 class RE2;
 }
 
 namespace logferry::transforms {
-
-// A YAML map kept in document order (rename a->b then b->c must run in that order).
-struct OrderedMap {
-  std::vector<std::pair<std::string, std::string>> entries;
-};
-std::string decode(const YAML::Node& n, OrderedMap& out);
 
 // gsub: [[field, regex, replacement], ...] or Logstash's flat [field, regex, replacement, ...].
 struct GsubRule {
