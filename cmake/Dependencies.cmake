@@ -21,8 +21,9 @@ find_package(zstd REQUIRED)
 find_package(CURL REQUIRED)
 # RE2: linear-time regular expressions for alert rules, filter conditions and grok.
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
-# librelp: RELP (rsyslog's reliable protocol) for the syslog source and sink.
-pkg_check_modules(RELP REQUIRED IMPORTED_TARGET relp)
+# Not librelp: RELP is spoken by our own framing on both sides (src/net/relp_client,
+# src/sources/syslog/relp_session). librelp acks when its callback returns, so an ack deferred
+# until the sinks delivered would stall every session, and its client cannot wait for acks.
 
 # Standalone Asio (header-only): event loop, sockets, timers and TLS streams for network
 # components. Kept out of core headers so most translation units never parse it.

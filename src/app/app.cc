@@ -12,6 +12,7 @@
 
 #include "config/pipeline_config.h"
 #include "core/log.h"
+#include "app/logstash_api.h"
 #include "core/metrics.h"
 #include "net/http_server.h"
 #include "runtime/topology.h"
@@ -95,9 +96,11 @@ int run_pipeline(const std::filesystem::path& file) {
   Metrics metrics;
   std::atomic<bool> ready{false};
   std::unique_ptr<net::HttpServer> api;
+  LogstashApi logstash_api(metrics, node_name(), cfg.api_address);
+  logstash_api.set_pipeline(cfg);
   if (!cfg.api_address.empty()) {
-    auto server = net::HttpServer::start(
-        cfg.api_address,
+    auto routes = logstash_api.routes();
+    routes.insert(
         {{"/metrics", [&metrics] {
             return net::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
                                      metrics.render_prometheus()};
@@ -107,6 +110,7 @@ int run_pipeline(const std::filesystem::path& file) {
             return ready ? net::HttpResponse{200, "text/plain", "ready\n"}
                          : net::HttpResponse{503, "text/plain", "starting\n"};
           }}});
+    auto server = net::HttpServer::start(cfg.api_address, std::move(routes));
     if (!server) {
       log_error("{}", server.error().message);
       return 1;
@@ -172,6 +176,7 @@ int run_pipeline(const std::filesystem::path& file) {
       }
     } else {
       cfg = std::move(next);
+      logstash_api.set_pipeline(cfg);
       reloads.add();
       log_info("reloaded {}", file.string());
     }

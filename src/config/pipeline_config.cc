@@ -150,12 +150,13 @@ PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path
     diags.error(1, "the config must be a map with sources, transforms and sinks");
     return cfg;
   }
-  static const std::set<std::string> kTopLevel = {"data_dir", "api", "sources", "transforms", "sinks"};
+  static const std::set<std::string> kTopLevel = {"data_dir", "api", "workers", "sources",
+                                                  "transforms", "sinks"};
   for (const MapEntry& entry : map_entries(root)) {
     const std::string& key = entry.key;
     if (!kTopLevel.count(key))
       diags.error(entry.line, "unknown top-level key '" + key +
-                                          "' (known: data_dir, api, sources, transforms, sinks)");
+                                          "' (known: data_dir, api, workers, sources, transforms, sinks)");
   }
   if (YAML::Node d = root["data_dir"]; d && !d.IsNull()) {
     std::string dir;
@@ -166,6 +167,16 @@ PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path
     }
   }
   if (cfg.data_dir.is_relative()) cfg.data_dir = config_dir / cfg.data_dir;
+  if (YAML::Node w = root["workers"]; w && !w.IsNull()) {
+    int64_t workers = 0;
+    if (auto err = decode(w, workers); !err.empty()) {
+      diags.error(line_of(w), "workers: " + err);
+    } else if (workers < 1 || workers > 64) {
+      diags.error(line_of(w), "workers: " + std::to_string(workers) + " is outside 1..64");
+    } else {
+      cfg.workers = static_cast<int>(workers);
+    }
+  }
   if (YAML::Node a = root["api"]; a && !a.IsNull()) {
     if (!a.IsMap()) {
       diags.error(line_of(a), "api: must be a map such as {address: 127.0.0.1:9880}");

@@ -42,6 +42,9 @@ struct PipelineConfig {
   std::filesystem::path config_dir;
   std::filesystem::path data_dir = "./data";
   std::string api_address;  // empty: no API server
+  // Threads that run each source's transforms (Logstash's pipeline.workers). 1 runs them on the
+  // source's own thread; more transform batches in parallel and still deliver them in order.
+  int workers = 1;
   std::vector<SourceConfig> sources;
   std::vector<TransformConfig> transforms;
   std::vector<SinkConfig> sinks;
