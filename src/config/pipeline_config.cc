@@ -12,10 +12,20 @@ namespace logferry::config {
 namespace {
 
 struct BufferOptions {
-  ByteSize max_bytes{8ull * 1024 * 1024};
+  std::string type = "memory";
+  ByteSize max_bytes{0};  // 0: the type's default
+  bool sync = true;
+  std::string when_full = "block";
   static void describe(Schema<BufferOptions>& s) {
+    s.field("type", &BufferOptions::type).one_of({"memory", "disk"})
+        .doc("memory (default) or disk: events survive restarts and kill -9 while the peer is down.");
     s.field("max_bytes", &BufferOptions::max_bytes)
-        .doc("Bytes of events queued in memory before the inputs are made to wait.");
+        .doc("Bytes of events held before the inputs are made to wait (memory 8MiB, disk 256MiB).");
+    s.field("sync", &BufferOptions::sync)
+        .doc("disk: fdatasync each batch before its source may advance (default true; false "
+             "survives a crash of logferry but not of the machine).");
+    s.field("when_full", &BufferOptions::when_full).one_of({"block", "drop_newest"})
+        .doc("block (default: the inputs wait) or drop_newest (new events are dropped and counted).");
   }
 };
 
@@ -209,7 +219,15 @@ PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path
       Schema<BufferOptions> s;
       BufferOptions::describe(s);
       s.bind(b, opts, diags, "sinks." + sink.name + ".buffer.");
-      sink.buffer_max_bytes = opts.max_bytes.bytes;
+      sink.buffer.type = opts.type;
+      sink.buffer.max_bytes = opts.max_bytes.bytes ? opts.max_bytes.bytes
+                              : opts.type == "disk" ? 256ull * 1024 * 1024
+                                                    : sink.buffer.max_bytes;
+      sink.buffer.sync = opts.sync;
+      sink.buffer.when_full = opts.when_full;
+      if (opts.when_full == "drop_newest" && opts.type != "disk")
+        diags.error(line_of(b["when_full"]), "sinks." + sink.name +
+                                                 ".buffer.when_full: drop_newest needs type: disk");
     }
   }
   check_graph(cfg, diags);

@@ -28,13 +28,20 @@ struct TransformConfig : ComponentConfig {
   Builder<Transform> build;
 };
 
+// `buffer:` of a sink: the bounded queue in front of it. When full, the sources feeding it wait
+// (files stay on disk, network sources stop reading).
+struct BufferConfig {
+  std::string type = "memory";  // memory | disk
+  // Memory: 8 MiB is tens of thousands of lines, enough to ride out a slow write, small enough
+  // that the collector's memory stays a fraction of rsyslog's. Disk: 256 MiB by default.
+  uint64_t max_bytes = 8ull * 1024 * 1024;
+  bool sync = true;                 // disk: fdatasync each batch before its source may advance
+  std::string when_full = "block";  // block | drop_newest (counted)
+};
+
 struct SinkConfig : ComponentConfig {
   Builder<Sink> build;
-  // `buffer: {max_bytes: ...}`: the bounded in-memory queue in front of the sink. When full,
-  // the sources feeding it wait (files stay on disk, network sources stop reading). 8 MiB is
-  // tens of thousands of lines: enough to ride out a slow write, small enough that the
-  // collector's memory stays a fraction of rsyslog's.
-  uint64_t buffer_max_bytes = 8ull * 1024 * 1024;
+  BufferConfig buffer;
 };
 
 struct PipelineConfig {

@@ -26,11 +26,11 @@
 
 namespace logferry::runtime {
 
-class BatchChannel;
+class SinkBuffer;
 
 // What one transformed batch sends where: filled by a worker, emitted in order.
 struct Push {
-  BatchChannel* channel;
+  SinkBuffer* channel;
   BatchPtr batch;
 };
 using Pushes = std::vector<Push>;

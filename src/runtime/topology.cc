@@ -9,6 +9,7 @@
 #include "core/backoff.h"
 #include "core/component.h"
 #include "core/log.h"
+#include "runtime/disk_channel.h"
 #include "runtime/ordered_workers.h"
 
 namespace logferry::runtime {
@@ -23,7 +24,7 @@ struct RouteNode {
   Counter* events_in = nullptr;   // into the transform, and out of it (the rest was dropped)
   Counter* events_out = nullptr;
   std::vector<std::unique_ptr<RouteNode>> transforms;
-  std::vector<BatchChannel*> sinks;
+  std::vector<SinkBuffer*> sinks;
 };
 
 // Sleeps for `d` unless stop is requested first.
@@ -34,12 +35,24 @@ void sleep_for(std::chrono::milliseconds d, const std::stop_token& stop) {
   cv.wait_for(lock, stop, d, [] { return false; });
 }
 
+Result<std::unique_ptr<SinkBuffer>> make_buffer(const config::SinkConfig& sc, BuildContext& ctx) {
+  if (sc.buffer.type == "memory") return std::unique_ptr<SinkBuffer>(new BatchChannel(sc.buffer.max_bytes));
+  DiskBatchChannel::Options o;
+  o.dir = ctx.data_dir / "buffer";
+  o.max_bytes = sc.buffer.max_bytes;
+  o.sync = sc.buffer.sync;
+  o.drop_newest = sc.buffer.when_full == "drop_newest";
+  auto disk = DiskBatchChannel::open(o, ctx.metrics, ctx.labels());
+  if (!disk) return unexpected(disk.error());
+  return std::unique_ptr<SinkBuffer>(std::move(*disk));
+}
+
 }  // namespace
 
 struct Topology::SinkSlot {
   std::string name;
   SinkPtr sink;
-  BatchChannel channel;
+  std::unique_ptr<SinkBuffer> channel;
   Counter* received = nullptr;
   Counter* delivered = nullptr;
   Counter* rejected = nullptr;
@@ -48,17 +61,16 @@ struct Topology::SinkSlot {
   std::jthread thread;
   std::atomic<bool> done{false};
 
-  explicit SinkSlot(std::size_t max_bytes) : channel(max_bytes) {}
 
   void run(const std::stop_token& stop) {
     // Capped at 10 s: a receiver back from an outage is found within seconds, while a dead
     // one costs a connect attempt every 10 s per sink.
     Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(10));
     while (true) {
-      BatchPtr batch = channel.pop(stop, std::chrono::milliseconds(200));
-      queued_bytes->set(static_cast<int64_t>(channel.bytes()));
+      BatchPtr batch = channel->pop(stop, std::chrono::milliseconds(200));
+      queued_bytes->set(static_cast<int64_t>(channel->bytes()));
       if (!batch) {
-        if (stop.stop_requested() || channel.closed_and_empty()) break;
+        if (stop.stop_requested() || channel->closed_and_empty()) break;
         sink->flush();
         continue;
       }
@@ -67,11 +79,13 @@ struct Topology::SinkSlot {
         Delivery d = sink->send(*batch, stop);
         if (d == Delivery::kDelivered) {
           delivered->add(batch->size());
+          channel->commit();
           backoff.reset();
           break;
         }
         if (d == Delivery::kRejected) {
           rejected->add(batch->size());
+          channel->commit();
           break;
         }
         retries->add();
@@ -84,9 +98,7 @@ struct Topology::SinkSlot {
       if (stop.stop_requested()) break;
     }
     sink->flush();
-    // Anything still queued was not delivered: its sources must not advance past it.
-    while (BatchPtr left = channel.pop(std::stop_token{}, std::chrono::milliseconds(0)))
-      left->fail();
+    channel->fail_pending();  // not delivered: re-read by its sources, or kept on disk
     done = true;
   }
 };
@@ -142,7 +154,7 @@ struct Topology::SourceSlot final : SourceOutput {
       }
       route(*child, std::move(b), out);
     }
-    for (BatchChannel* ch : node.sinks) out.push_back({ch, batch});
+    for (SinkBuffer* ch : node.sinks) out.push_back({ch, batch});
   }
 
   bool emit(Pushes& out) {
@@ -166,11 +178,15 @@ Result<std::unique_ptr<Topology>> Topology::build(const config::PipelineConfig& 
     return BuildContext{name, metrics, cfg.data_dir / name, cfg.config_dir, node_name};
   };
 
-  std::map<std::string, BatchChannel*> sink_channels;
+  std::map<std::string, SinkBuffer*> sink_channels;
   for (const auto& sc : cfg.sinks) {
-    auto slot = std::make_unique<SinkSlot>(sc.buffer_max_bytes);
+    auto slot = std::make_unique<SinkSlot>();
     slot->name = sc.name;
     BuildContext ctx = context(sc.name);
+    auto buffer = make_buffer(sc, ctx);
+    if (!buffer) return unexpected(ErrorCode::kInvalidArgument,
+                                   fmt::format("sinks.{}.buffer: {}", sc.name, buffer.error().message));
+    slot->channel = std::move(*buffer);
     auto sink = sc.build(ctx);
     if (!sink) return unexpected(ErrorCode::kInvalidArgument,
                                  fmt::format("sinks.{}: {}", sc.name, sink.error().message));
@@ -186,7 +202,7 @@ Result<std::unique_ptr<Topology>> Topology::build(const config::PipelineConfig& 
                                      "Batches retried after a transient error", labels);
     slot->queued_bytes = &metrics.gauge("logferry_sink_buffer_bytes",
                                         "Bytes of events queued in front of a sink", labels);
-    sink_channels[sc.name] = &slot->channel;
+    sink_channels[sc.name] = slot->channel.get();
     topo->sinks_.push_back(std::move(slot));
   }
 
@@ -269,7 +285,7 @@ bool Topology::sources_finished() const {
 
 bool Topology::idle() const {
   for (const auto& s : sinks_)
-    if (s->channel.size() != 0) return false;
+    if (s->channel->size() != 0) return false;
   return true;
 }
 
@@ -286,7 +302,7 @@ void Topology::stop(std::chrono::milliseconds drain_timeout) {
     if (s->workers) s->workers->finish();  // what the workers hold reaches the channels (or fails)
   }
   // 2. Sinks deliver what is queued, until the deadline.
-  for (auto& s : sinks_) s->channel.close();
+  for (auto& s : sinks_) s->channel->close();
   auto deadline = std::chrono::steady_clock::now() + drain_timeout;
   for (auto& s : sinks_) {
     while (!s->done && std::chrono::steady_clock::now() < deadline)
