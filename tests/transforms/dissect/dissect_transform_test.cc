@@ -189,6 +189,10 @@ TEST_F(DissectTest, RepeatedDelimitersAreNotCollapsedWithoutArrow) {
   EXPECT_EQ(dissect("%{a->} %{b} %{c}", "1  2 3"), R"({"message":"1  2 3","a":"1","b":"2","c":"3"})");
 }
 
+TEST_F(DissectTest, TextAfterTheLastDelimiterIsIgnored) {
+  EXPECT_EQ(dissect("%{a}.log", "x.log.gz"), R"({"message":"x.log.gz","a":"x"})");
+}
+
 TEST_F(DissectTest, BracesInDelimiters) {
   EXPECT_EQ(dissect("{%{a}}{%{b}}%{rest}", "{foo}{bar}"),
             R"({"message":"{foo}{bar}","a":"foo","b":"bar","rest":""})");
