@@ -2,6 +2,8 @@
 // names) on our implementation, failure cases included.
 #include "transforms/grok/grok_transform.h"
 
+#include "transforms/dissect/dissect_transform.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -367,6 +369,30 @@ remove_field: [container]
   EXPECT_EQ(out, R"({"kubernetes.container_name":"kubedns-sidecar","kubernetes.container_id":")" + id + "\"}");
 }
 
+// The filter block of IBM Cloud Private's k8s.conf, after its mutate: two dissects, then grok.
+TEST_F(GrokTest, IcpFilterChainFromSourcePathToContainerFields) {
+  const std::string id = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+  set("source", "/var/log/containers/nginx-ingress-lb-7kx2p_kube-system_nginx-ingress-lb-" + id + ".log");
+  set("host", "worker-1");
+  set("log", "GET /healthz 200");
+  auto first = build_transform<DissectTransform>(
+      "mapping: {source: '/var/log/containers/%{kubernetes.pod}_%{kubernetes.namespace}_%{container_file_ext}'}",
+      metrics);
+  auto second = build_transform<DissectTransform>(
+      "mapping: {container_file_ext: '%{container}.%{?file_ext}'}\nremove_field: [host, container_file_ext]",
+      metrics);
+  first->apply(batch);
+  second->apply(batch);
+  std::string out = run(R"(
+match: {container: '^%{DATA:kubernetes.container_name}-(?<kubernetes.container_id>[0-9A-Za-z]{64,64})'}
+remove_field: [container]
+)");
+  EXPECT_EQ(out, R"({"source":"/var/log/containers/nginx-ingress-lb-7kx2p_kube-system_nginx-ingress-lb-)" + id +
+                     R"(.log","log":"GET /healthz 200","kubernetes.pod":"nginx-ingress-lb-7kx2p",)"
+                     R"("kubernetes.namespace":"kube-system","kubernetes.container_name":"nginx-ingress-lb",)"
+                     R"("kubernetes.container_id":")" + id + "\"}");
+}
+
 TEST_F(GrokTest, BracketCaptureNamesNest) {
   set("message", "GET 200");
   run("match: {message: '%{WORD:[http][verb]} %{INT:[http][status]:int}'}");
@@ -419,6 +445,78 @@ TEST_F(GrokTest, CombinedApacheLogOnRealLines) {
   run(p);
   EXPECT_EQ(field("rawrequest"), R"("\\x16\\x03\\x01")");
   EXPECT_EQ(field("verb"), "<missing>");
+}
+
+TEST_F(GrokTest, HttpdErrorLogs) {
+  const char* p = "match: {message: '%{HTTPD_ERRORLOG}'}";
+  const std::string v24 =
+      "[Mon Aug 31 09:30:48.958285 2015] [proxy_fcgi:error] [pid 28787:tid 140169587934976] (70008)Partial "
+      "results are valid but processing is incomplete: [client 58.13.45.166:59307] AH01075: Error dispatching "
+      "request to : (reading input brigade), referer: http://example.com/index.php?id_product=11&controller=product";
+  set("message", v24);
+  run(p);
+  EXPECT_EQ(field("timestamp"), R"("Mon Aug 31 09:30:48.958285 2015")");
+  EXPECT_EQ(field("module"), R"("proxy_fcgi")");
+  EXPECT_EQ(field("loglevel"), R"("error")");
+  EXPECT_EQ(field("pid"), R"("28787")");
+  EXPECT_EQ(field("tid"), R"("140169587934976")");
+  EXPECT_EQ(field("proxy_errorcode"), R"("70008")");
+  EXPECT_EQ(field("proxy_message"), R"("Partial results are valid but processing is incomplete")");
+  EXPECT_EQ(field("clientip"), R"("58.13.45.166")");
+  EXPECT_EQ(field("clientport"), R"("59307")");
+  EXPECT_EQ(field("errorcode"), R"("AH01075")");
+  EXPECT_EQ(field("message"), "[\"" + v24 + R"(","Error dispatching request to : (reading input brigade), referer: http://example.com/index.php?id_product=11&controller=product"])");
+  batch.clear();
+  set("message", "[Mon Aug 31 16:27:04 2015] [error] [client 10.17.42.3] Premature end of script headers: example.com");
+  run(p);
+  EXPECT_EQ(field("timestamp"), R"("Mon Aug 31 16:27:04 2015")");
+  EXPECT_EQ(field("loglevel"), R"("error")");
+  EXPECT_EQ(field("clientip"), R"("10.17.42.3")");
+  EXPECT_EQ(field("errorcode"), "<missing>");
+}
+
+TEST_F(GrokTest, JavaStackTraceAndCatalina) {
+  set("message", "  at com.sample.stacktrace.StackTraceExample.aMethod(StackTraceExample.java:42)");
+  run("match: {message: '%{JAVASTACKTRACEPART}'}");
+  EXPECT_EQ(field("class"), R"("com.sample.stacktrace.StackTraceExample")");
+  EXPECT_EQ(field("method"), R"("aMethod")");
+  EXPECT_EQ(field("file"), R"("StackTraceExample.java")");
+  EXPECT_EQ(field("line"), R"("42")");
+  batch.clear();
+  set("message", "Dec 30, 2020 11:30:40 AM org.apache.struts.util.PropertyMessageResources <init>\nINFO: Initializing");
+  run("match: {message: '%{CATALINALOG}'}");
+  EXPECT_EQ(field("timestamp"), R"("Dec 30, 2020 11:30:40 AM")");
+  EXPECT_EQ(field("class"), R"("org.apache.struts.util.PropertyMessageResources")");
+  EXPECT_EQ(field("logmessage"), R"("<init>\nINFO: Initializing")");  // GREEDY across lines: dot-all
+}
+
+TEST_F(GrokTest, NetworkAndNumberPatterns) {
+  auto matches = [this](const std::string& pattern, const std::string& text) {
+    batch.clear();
+    set("message", text);
+    run("match: {message: '^%{" + pattern + ":v}$'}");
+    const Value* v = batch.events()[0].find(FieldPath::parse("v"));
+    return v != nullptr && v->is_string() && v->as_string() == text;
+  };
+  for (const char* ip : {"::1", "fe80::1%eth0", "2001:db8:85a3::8a2e:370:7334", "::ffff:192.168.1.1",
+                         "1:2:3:4:5:6:7:8", "1::", "1:2:3:4:5:6:1.2.3.4"})
+    EXPECT_TRUE(matches("IPV6", ip)) << ip;
+  EXPECT_TRUE(matches("IPV4", "255.255.255.255"));
+  EXPECT_FALSE(matches("IPV4", "256.1.1.1"));
+  EXPECT_TRUE(matches("IPORHOST", "example.com"));
+  EXPECT_TRUE(matches("MAC", "00:1a:2B:3c:4d:5e"));
+  EXPECT_TRUE(matches("MAC", "001a.2b3c.4d5e"));
+  EXPECT_TRUE(matches("UUID", "123e4567-e89b-12d3-a456-426614174000"));
+  EXPECT_TRUE(matches("URI", "https://user:pw@example.com:8443/a/b.html?x=1&y=[2]"));
+  EXPECT_TRUE(matches("QUOTEDSTRING", R"("say \"hi\"")"));
+  EXPECT_TRUE(matches("QUOTEDSTRING", "''"));
+  EXPECT_TRUE(matches("NUMBER", "-12.5"));
+  EXPECT_TRUE(matches("TIMESTAMP_ISO8601", "2024-05-01T12:00:00.123+02:00"));
+  EXPECT_TRUE(matches("UNIXPATH", "/var/log/caf\xc3\xa9/app.log"));
+  EXPECT_TRUE(matches("WINPATH", "C:\\Windows\\system32"));
+  EXPECT_TRUE(matches("SYSLOGTIMESTAMP", "Jan  4 07:50:46"));
+  EXPECT_TRUE(matches("HTTPDATE", "07/Apr/2016:18:42:24 +0000"));
+  EXPECT_TRUE(matches("MONTH", "M\xc3\xa4rz"));
 }
 
 TEST_F(GrokTest, UnknownPatternAndBadRegexAreValidateErrors) {
