@@ -21,6 +21,11 @@ find_package(zstd REQUIRED)
 find_package(CURL REQUIRED)
 # RE2: linear-time regular expressions for alert rules, filter conditions and grok.
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# PCRE2 (8-bit, with JIT): the grok filter. Grok patterns are written for Oniguruma (Ruby) and use
+# lookbehind and lookahead, atomic groups, possessive quantifiers, backreferences and named groups,
+# which RE2 cannot express; PCRE2 supports all of them, and its JIT compiler keeps backtracking
+# patterns such as %{COMBINEDAPACHELOG} fast (figures in docs/grok.md). Debian ships a .pc file.
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 # Not librelp: RELP is spoken by our own framing on both sides (src/net/relp_client,
 # src/sources/syslog/relp_session). librelp acks when its callback returns, so an ack deferred
 # until the sinks delivered would stall every session, and its client cannot wait for acks.
