@@ -21,6 +21,13 @@ find_package(zstd REQUIRED)
 find_package(CURL REQUIRED)
 # RE2: linear-time regular expressions for alert rules, filter conditions and grok.
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# abseil's time library: time zones for the date filter (Logstash's `timezone`, including
+# `%{field}` zones): reads the system tz database (/usr/share/zoneinfo, Debian's tzdata), so
+# historical rules and DST gaps come out as Joda's do; civil-time arithmetic for parsed dates.
+# Chosen over Howard Hinnant's date library because Debian's abseil ships CMake targets
+# (absl::time) and its TimeZone::At() reports skipped and repeated local times directly,
+# which is exactly Joda's gap/overlap rule.
+find_package(absl REQUIRED)
 # librelp: RELP (rsyslog's reliable protocol) for the syslog source and sink.
 pkg_check_modules(RELP REQUIRED IMPORTED_TARGET relp)
 

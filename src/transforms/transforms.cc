@@ -1,5 +1,7 @@
 #include "transforms/transforms.h"
 
+#include "transforms/date/date_transform.h"
+#include "transforms/drop/drop_transform.h"
 #include "transforms/filter/filter_transform.h"
 #include "transforms/mutate/mutate_transform.h"
 #include "transforms/parse_json/parse_json_transform.h"
@@ -10,6 +12,8 @@ void register_transforms(config::Registry& registry) {
   registry.add_transform<FilterTransform>();
   registry.add_transform<MutateTransform>();
   registry.add_transform<ParseJsonTransform>();
+  registry.add_transform<DateTransform>();
+  registry.add_transform<DropTransform>();
 }
 
 }  // namespace logferry::transforms
