@@ -29,6 +29,13 @@ pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 # Not librelp: RELP is spoken by our own framing on both sides (src/net/relp_client,
 # src/sources/syslog/relp_session). librelp acks when its callback returns, so an ack deferred
 # until the sinks delivered would stall every session, and its client cannot wait for acks.
+# abseil's time library: time zones for the date filter (Logstash's `timezone`, including
+# `%{field}` zones): reads the system tz database (/usr/share/zoneinfo, Debian's tzdata), so
+# historical rules and DST gaps come out as Joda's do; civil-time arithmetic for parsed dates.
+# Chosen over Howard Hinnant's date library because Debian's abseil ships CMake targets
+# (absl::time) and its TimeZone::At() reports skipped and repeated local times directly,
+# which is exactly Joda's gap/overlap rule.
+find_package(absl REQUIRED)
 
 # Standalone Asio (header-only): event loop, sockets, timers and TLS streams for network
 # components. Kept out of core headers so most translation units never parse it.

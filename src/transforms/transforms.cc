@@ -1,6 +1,8 @@
 #include "transforms/transforms.h"
 
 #include "transforms/dissect/dissect_transform.h"
+#include "transforms/date/date_transform.h"
+#include "transforms/drop/drop_transform.h"
 #include "transforms/filter/filter_transform.h"
 #include "transforms/grok/grok_transform.h"
 #include "transforms/mutate/mutate_transform.h"
@@ -14,6 +16,8 @@ void register_transforms(config::Registry& registry) {
   registry.add_transform<ParseJsonTransform>();
   registry.add_transform<GrokTransform>();
   registry.add_transform<DissectTransform>();
+  registry.add_transform<DateTransform>();
+  registry.add_transform<DropTransform>();
 }
 
 }  // namespace logferry::transforms
