@@ -41,7 +41,8 @@ void encode_value(const Value& v, std::string& out) {
       break;
     }
     case Value::Kind::kTimestamp: put_u64(out, static_cast<uint64_t>(v.as_timestamp().ns)); break;
-    case Value::Kind::kString: put_string(out, v.as_string()); break;
+    case Value::Kind::kString:
+    case Value::Kind::kDecimal: put_string(out, v.as_string()); break;
     case Value::Kind::kObject: encode_object(*v.as_object(), out); break;
     case Value::Kind::kArray:
       put_u32(out, static_cast<uint32_t>(v.as_array()->items.size()));
@@ -117,10 +118,11 @@ class Reader {
         if (!u64(bits)) return false;
         v = Value::timestamp({static_cast<int64_t>(bits)});
         return true;
-      case Value::Kind::kString: {
+      case Value::Kind::kString:
+      case Value::Kind::kDecimal: {
         std::string_view s;
         if (!string(s)) return false;
-        v = Value::string(s);
+        v = static_cast<Value::Kind>(kind) == Value::Kind::kString ? Value::string(s) : Value::decimal(s);
         return true;
       }
       case Value::Kind::kObject: {

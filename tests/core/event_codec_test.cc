@@ -17,6 +17,7 @@ BatchPtr sample_batch() {
     e.append("@timestamp", Value::timestamp({1700000000123456789 + i}));
     e.append("count", Value::integer(-42 - i));
     e.append("ratio", Value::number(0.25));
+    e.append("exact", Value::decimal(e.arena().copy("12345678901234567890.5")));
     e.append("ok", Value::boolean(i % 2 == 0));
     e.append("nothing", Value());
     e.append("empty", Value::string({}));
@@ -46,6 +47,8 @@ TEST(EventCodecTest, RoundTripKeepsEveryKindAndValue) {
     EXPECT_EQ(out.events()[i].root().get("@timestamp")->as_timestamp().ns,
               1700000000123456789 + static_cast<int64_t>(i));
     EXPECT_EQ(out.events()[i].root().get("count")->kind(), Value::Kind::kInt);
+    EXPECT_EQ(out.events()[i].root().get("exact")->kind(), Value::Kind::kDecimal);
+    EXPECT_EQ(out.events()[i].root().get("exact")->as_string(), "12345678901234567890.5");
   }
 }
 
