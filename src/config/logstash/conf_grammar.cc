@@ -77,9 +77,9 @@ struct attributes : pg::star<attribute, _> {};
 struct attributes_end : close_brace {};
 struct plugin_body : pg::seq<open_brace, _, attributes, pg::must<attributes_end>> {};
 struct codec_value : pg::seq<plugin_name, _, pg::at<open_brace>, plugin_body> {};
-struct array_value : pg::must<value> {};
+struct array_value : pg::seq<value> {};
 struct array_body : pg::seq<pg::one<'['>, _,
-                            pg::opt<value, _, pg::star<pg::one<','>, _, array_value, _>>,
+                            pg::opt<value, _, pg::star<pg::one<','>, _, pg::must<array_value>, _>>,
                             pg::must<close_bracket>> {};
 struct array : nested<array_body> {};
 struct hash_key : pg::sor<number, bareword, string> {};
