@@ -12,6 +12,7 @@
 namespace logferry::config::logstash {
 
 struct Plugin;
+struct HashEntry;
 
 // A setting's value. Logstash has no boolean literal: `true` is a bareword, and the plugin's
 // setting type decides what it means; so do we (the native schema decodes it).
@@ -21,10 +22,16 @@ struct ConfValue {
   int line = 0;
   std::string text;                                  // string (unescaped), number, bareword
   std::vector<ConfValue> items;                      // array
-  std::vector<std::pair<ConfValue, ConfValue>> entries;  // hash: key, value (document order)
+  std::vector<HashEntry> entries;                    // hash, in document order
   std::shared_ptr<Plugin> plugin;                    // `codec => json { ... }`
 
   bool is_scalar() const { return kind == Kind::kString || kind == Kind::kNumber || kind == Kind::kBareword; }
+};
+
+// One `key => value` of a hash (first: the key, second: the value, as in a map's pair).
+struct HashEntry {
+  ConfValue first;
+  ConfValue second;
 };
 
 struct Attribute {

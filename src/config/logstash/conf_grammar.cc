@@ -361,7 +361,7 @@ class Builder {
         ConfValue key = value(*entry->children.at(0));
         ConfValue val = value(*entry->children.at(1));
         key.line = line_of(*entry);
-        v.entries.emplace_back(std::move(key), std::move(val));
+        v.entries.push_back({std::move(key), std::move(val)});
       }
     } else if (n.is_type<grammar::codec_value>()) {
       v.kind = ConfValue::Kind::kPlugin;

@@ -32,11 +32,13 @@ bool contains(const std::vector<ConfValue>& items, const ConfValue& v) {
 
 // LogStash::Util.hash_merge: nested hashes merge, arrays union, a scalar replaces a scalar.
 void hash_merge(ConfValue& dst, const ConfValue& src) {
-  for (const auto& [key, svalue] : src.entries) {
+  for (const auto& entry : src.entries) {
+    const ConfValue& key = entry.first;
+    const ConfValue& svalue = entry.second;
     auto it = std::find_if(dst.entries.begin(), dst.entries.end(),
                            [&](const auto& e) { return e.first.text == key.text; });
     if (it == dst.entries.end()) {
-      dst.entries.emplace_back(key, svalue);
+      dst.entries.push_back({key, svalue});
       continue;
     }
     ConfValue& dvalue = it->second;
