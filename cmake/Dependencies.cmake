@@ -9,6 +9,9 @@ find_package(fmt REQUIRED)
 find_package(yaml-cpp REQUIRED)
 # simdjson: parses Docker json-file lines and JSON payloads at GB/s without per-line allocation.
 find_package(simdjson REQUIRED)
+# PEGTL (header-only): the grammar of Logstash pipeline files (.conf, src/config/logstash);
+# a parser library made for grammars gives 'expected ...' errors at a line for free.
+find_package(pegtl REQUIRED)
 # CLI11: the command line (run / validate / --version / --help).
 find_package(CLI11 REQUIRED)
 # OpenSSL: TLS for the syslog sink and source (CA verification, client certificates).

@@ -1,5 +1,7 @@
 #include "config/pipeline_config.h"
 
+#include "config/logstash/conf_to_pipeline.h"
+
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -235,7 +237,10 @@ PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path
 }
 
 PipelineConfig load_pipeline_file(const std::filesystem::path& file, const Registry& registry,
-                                  Diagnostics& diags) {
+                                  Diagnostics& diags, const ConfDefaults& conf) {
+  std::error_code ec;
+  if (file.extension() == ".conf" || std::filesystem::is_directory(file, ec))
+    return logstash::load_conf(file, registry, diags, conf);
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     diags.error(0, "cannot read the config file");
@@ -244,11 +249,6 @@ PipelineConfig load_pipeline_file(const std::filesystem::path& file, const Regis
   std::ostringstream text;
   text << in.rdbuf();
   auto ext = file.extension().string();
-  if (ext == ".conf") {
-    diags.error(1, "Logstash pipeline syntax (.conf) is not supported by this build yet; "
-                   "use the native YAML config (see docs/configuration.md)");
-    return {};
-  }
   if (ext != ".yaml" && ext != ".yml") {
     diags.error(0, "unknown config file type '" + ext + "': use .yaml/.yml (native) or .conf (Logstash)");
     return {};

@@ -57,9 +57,17 @@ struct PipelineConfig {
   std::vector<SinkConfig> sinks;
 };
 
-// Reads and checks FILE. Problems go to `diags` (the returned config is then incomplete).
+// What a Logstash pipeline (.conf) cannot say itself (Logstash keeps it in logstash.yml):
+// given on the command line or in the environment.
+struct ConfDefaults {
+  std::filesystem::path data_dir = "data";  // relative: against the working directory
+  std::string api_address;                  // empty: no API server
+  bool support_escapes = false;             // Logstash's config.support_escapes
+};
+
+// Reads and checks FILE: .yaml/.yml native, .conf (or a directory of them) Logstash. Problems go to `diags` (the returned config is then incomplete).
 PipelineConfig load_pipeline_file(const std::filesystem::path& file, const Registry& registry,
-                                  Diagnostics& diags);
+                                  Diagnostics& diags, const ConfDefaults& conf = {});
 // Same, from text (tests, the embedded demo config).
 PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path& config_dir,
                               const Registry& registry, Diagnostics& diags);

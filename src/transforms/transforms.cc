@@ -3,6 +3,7 @@
 #include "transforms/dissect/dissect_transform.h"
 #include "transforms/date/date_transform.h"
 #include "transforms/drop/drop_transform.h"
+#include "transforms/conditional/conditional_transform.h"
 #include "transforms/filter/filter_transform.h"
 #include "transforms/grok/grok_transform.h"
 #include "transforms/mutate/mutate_transform.h"
@@ -18,6 +19,7 @@ void register_transforms(config::Registry& registry) {
   registry.add_transform<DissectTransform>();
   registry.add_transform<DateTransform>();
   registry.add_transform<DropTransform>();
+  registry.set_conditional(&ConditionalTransform::build);
 }
 
 }  // namespace logferry::transforms
