@@ -128,12 +128,15 @@ int run_pipeline(const std::filesystem::path& file) {
                          : net::HttpResponse{503, "text/plain", "starting\n"};
           }}});
     auto server = net::HttpServer::start(cfg.api_address, std::move(routes));
-    if (!server) {
+    if (server) {
+      api = std::move(*server);
+      log_info("api listening on {}", cfg.api_address);
+    } else if (cfg.api_optional) {
+      log_warn("no API server: {} (set --api-address)", server.error().message);
+    } else {
       log_error("{}", server.error().message);
       return 1;
     }
-    api = std::move(*server);
-    log_info("api listening on {}", cfg.api_address);
   }
   Counter& reloads = metrics.counter("logferry_config_reloads_total", "Successful config reloads");
   Counter& reload_errors =
@@ -216,13 +219,22 @@ int main(int argc, char** argv) {
   // config.support_escapes); native YAML configs carry their own data_dir and api.
   config::ConfDefaults& conf = conf_defaults();
   if (const char* d = std::getenv("LOGFERRY_DATA_DIR"); d != nullptr && *d != '\0') conf.data_dir = d;
-  if (const char* a = std::getenv("LOGFERRY_API_ADDRESS"); a != nullptr) conf.api_address = a;
+  if (const char* a = std::getenv("LOGFERRY_API_ADDRESS"); a != nullptr) {
+    conf.api_address = a;
+    conf.api_address_given = true;
+  }
   std::string data_dir_flag, api_flag;
+  bool api_flag_given = false;
   auto conf_flags = [&](CLI::App* sub) {
     sub->add_option("--data-dir", data_dir_flag,
                     "For .conf pipelines: positions and buffers (default ./data, or $LOGFERRY_DATA_DIR)");
     sub->add_option("--api-address", api_flag,
-                    "For .conf pipelines: HOST:PORT of /metrics, /healthz, /readyz (or $LOGFERRY_API_ADDRESS)");
+                    "For .conf pipelines: HOST:PORT of /metrics, /healthz, /readyz and Logstash's "
+                    "monitoring API (default 127.0.0.1:9600 as Logstash; '' for none; or $LOGFERRY_API_ADDRESS)")
+        ->each([&](const std::string&) { api_flag_given = true; });
+    sub->add_option("-w,--pipeline-workers", conf.workers,
+                    "For .conf pipelines: threads running the filters (default: one per CPU core, as Logstash)")
+        ->check(CLI::Range(1, 64));
     sub->add_flag("--config-support-escapes", conf.support_escapes,
                   "For .conf pipelines: process \\n \\t \\\" ... in strings (Logstash's config.support_escapes)");
   };
@@ -262,7 +274,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   if (!data_dir_flag.empty()) conf.data_dir = data_dir_flag;
-  if (!api_flag.empty()) conf.api_address = api_flag;
+  if (api_flag_given) {
+    conf.api_address = api_flag;
+    conf.api_address_given = true;
+  }
   if (*run) return run_pipeline(config_file);
   if (*check) return validate(config_file);
   if (*demo) return run_demo(demo_dir, keep_running);

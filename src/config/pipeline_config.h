@@ -49,6 +49,7 @@ struct PipelineConfig {
   std::filesystem::path config_dir;
   std::filesystem::path data_dir = "./data";
   std::string api_address;  // empty: no API server
+  bool api_optional = false;  // a default address (.conf runs): if it is taken, run without API
   // Threads that run each source's transforms (Logstash's pipeline.workers). 1 runs them on the
   // source's own thread; more transform batches in parallel and still deliver them in order.
   int workers = 1;
@@ -61,7 +62,11 @@ struct PipelineConfig {
 // given on the command line or in the environment.
 struct ConfDefaults {
   std::filesystem::path data_dir = "data";  // relative: against the working directory
-  std::string api_address;                  // empty: no API server
+  // Logstash serves its monitoring API on 127.0.0.1:9600 unless told otherwise (http.host,
+  // http.port), and tools such as ICP's liveness poller expect it there. Empty: no API server.
+  std::string api_address = "127.0.0.1:9600";
+  bool api_address_given = false;           // else the default: a taken port is not fatal
+  int workers = 0;                          // pipeline.workers; 0: one per CPU core, as Logstash
   bool support_escapes = false;             // Logstash's config.support_escapes
 };
 

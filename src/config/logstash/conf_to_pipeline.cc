@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <thread>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -445,6 +446,9 @@ PipelineConfig conf_to_pipeline(const std::vector<ConfText>& texts, const Regist
   cfg.config_dir = std::filesystem::current_path(ec);  // Logstash resolves relative paths there
   cfg.data_dir = defaults.data_dir.is_relative() ? cfg.config_dir / defaults.data_dir : defaults.data_dir;
   cfg.api_address = defaults.api_address;
+  cfg.api_optional = !defaults.api_address_given;
+  cfg.workers = defaults.workers > 0 ? defaults.workers
+                                     : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 64u));
 
   ParseResult parsed = parse_conf(all, {defaults.support_escapes});
   std::vector<ConfError> errors = std::move(parsed.errors);
