@@ -1,0 +1,159 @@
+#include "sources/beats/beats_event.h"
+
+#include "core/json.h"
+#include "core/time_util.h"
+
+namespace logferry::sources::beats {
+
+namespace {
+
+constexpr std::string_view kCodecTag = "beats_input_codec_plain_applied";
+constexpr std::string_view kRawTag = "beats_input_raw_event";
+
+// simdjson DOM -> event values, strings and keys copied into the batch arena (the parser's
+// buffers are reused for the next frame).
+Value convert(simdjson::dom::element element, Event& event) {
+  using simdjson::dom::element_type;
+  switch (element.type()) {
+    case element_type::OBJECT: {
+      Object* obj = event.new_object();
+      simdjson::dom::object source = element.get_object().value_unsafe();
+      obj->fields.reserve(source.size());
+      for (auto field : source)
+        obj->fields.push_back({event.arena().copy(field.key), convert(field.value, event)});
+      return Value::object(obj);
+    }
+    case element_type::ARRAY: {
+      Array* arr = event.new_array();
+      simdjson::dom::array source = element.get_array().value_unsafe();
+      for (auto item : source) arr->items.push_back(convert(item, event));
+      return Value::array(arr);
+    }
+    case element_type::STRING: return event.string_value(element.get_string().value_unsafe());
+    case element_type::INT64: return Value::integer(element.get_int64().value_unsafe());
+    case element_type::UINT64: return Value::number(static_cast<double>(element.get_uint64().value_unsafe()));
+    case element_type::DOUBLE: return Value::number(element.get_double().value_unsafe());
+    case element_type::BOOL: return Value::boolean(element.get_bool().value_unsafe());
+    case element_type::NULL_VALUE: return Value();
+  }
+  return Value();
+}
+
+// Logstash's Event#tag: `tags` is a set; a scalar `tags` becomes [old, new].
+void add_tag(Event& event, std::string_view tag) {
+  Object& root = event.root();
+  Value* tags = root.get("tags");
+  if (tags && tags->kind() == Value::Kind::kArray) {
+    for (const Value& t : tags->as_array()->items)
+      if (t.is_string() && t.as_string() == tag) return;
+    tags->as_array()->items.push_back(Value::string(tag));
+    return;
+  }
+  Array* arr = event.new_array();
+  if (tags && !tags->is_null()) arr->items.push_back(*tags);
+  arr->items.push_back(Value::string(tag));
+  root.set("tags", Value::array(arr));
+}
+
+bool present(const Value* v) { return v != nullptr && !v->is_null(); }
+
+}  // namespace
+
+MapResult EventMapper::map_json(std::string_view json, Event& event, Timestamp now,
+                                std::string_view peer_ip) {
+  padded_.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+  padded_.assign(json);
+  simdjson::dom::element root;
+  simdjson::dom::object object;
+  if (parser_.parse(padded_).get(root) != simdjson::SUCCESS || root.get(object) != simdjson::SUCCESS) {
+    // Logstash closes the connection here, and Filebeat then resends the same window forever.
+    // Keeping the text (like the json codec does) delivers it and lets the window be acked.
+    event.append("message", event.string_value(json));
+    event.append("@timestamp", Value::timestamp(now));
+    event.append("@version", Value::string("1"));
+    add_tag(event, "_jsonparsefailure");
+    return MapResult{true, false};
+  }
+  event.root().fields.reserve(object.size() + 4);
+  for (auto field : object)
+    event.append(event.arena().copy(field.key), convert(field.value, event));
+  return finish(event, now, peer_ip);
+}
+
+MapResult EventMapper::map_pairs(const std::vector<std::pair<std::string_view, std::string_view>>& pairs,
+                                 Event& event, Timestamp now, std::string_view peer_ip) {
+  event.root().fields.reserve(pairs.size() + 4);
+  for (const auto& [k, v] : pairs) {
+    std::string_view key = event.arena().copy(k);
+    if (Value* existing = event.root().get(key)) {
+      *existing = event.string_value(v);  // a Ruby hash keeps the last of repeated keys
+    } else {
+      event.append(key, event.string_value(v));
+    }
+  }
+  return finish(event, now, peer_ip);
+}
+
+MapResult EventMapper::finish(Event& event, Timestamp now, std::string_view peer_ip) {
+  Object& root = event.root();
+  MapResult result;
+  // The plain codec runs on `message`, else on logstash-forwarder's `line` (renamed).
+  Value* message = root.get("message");
+  bool decoded = present(message);
+  if (!decoded) {
+    if (present(root.get("line"))) {
+      if (message) root.remove("message");
+      for (auto& f : root.fields) {
+        if (f.key == "line") {
+          f.key = "message";
+          break;
+        }
+      }
+      decoded = true;
+    }
+    message = decoded ? root.get("message") : nullptr;
+  }
+  if (decoded && !message->is_string()) {  // the codec sees `to_s`
+    text_.clear();
+    append_text(text_, *message);
+    *message = event.string_value(text_);
+  }
+
+  Value* ts = root.get("@timestamp");
+  if (ts == nullptr) {
+    event.append("@timestamp", Value::timestamp(now));
+  } else if (auto parsed = ts->is_string() ? parse_rfc3339(ts->as_string()) : std::nullopt) {
+    *ts = Value::timestamp(*parsed);
+  } else {
+    result.bad_timestamp = true;
+    Value original = *ts;
+    *ts = Value::timestamp(now);
+    if (!decoded) {
+      root.set("_@timestamp", original);
+      add_tag(event, "_timestampparsefailure");
+    }
+  }
+  if (root.get("@version") == nullptr) event.append("@version", Value::string("1"));
+
+  if (options_.add_hostname && !present(root.get("host"))) {
+    const Value* beat = root.get("beat");
+    if (beat && beat->is_object()) {
+      if (const Value* hostname = beat->as_object()->get("hostname"); present(hostname))
+        root.set("host", *hostname);
+    }
+  }
+  if (!peer_ip.empty()) {
+    Value* meta = root.get("@metadata");
+    Object* object = meta && meta->is_object() ? meta->as_object() : event.new_object();
+    if (!meta) {
+      event.append("@metadata", Value::object(object));
+    } else if (!meta->is_object()) {
+      *meta = Value::object(object);
+    }
+    object->set("ip_address", event.string_value(peer_ip));
+  }
+  if (options_.include_codec_tag) add_tag(event, decoded ? kCodecTag : kRawTag);
+  return result;
+}
+
+}  // namespace logferry::sources::beats
