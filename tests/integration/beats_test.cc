@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <deque>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -119,19 +120,22 @@ class RawClient {
       data.remove_prefix(static_cast<std::size_t>(n));
     }
   }
-  // Reads acks until one with `seq` (true), EOF or the timeout.
+  // Takes acks in arrival order until one with `seq` (true), EOF or the timeout. Keep-alives
+  // (seq 0) passed over on the way are counted.
   bool await_ack(uint32_t seq, std::chrono::milliseconds timeout, int* keepalives = nullptr) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    bool found = false;
-    while (!found && std::chrono::steady_clock::now() < deadline) {
+    while (true) {
+      while (!acks_.empty()) {
+        uint32_t s = acks_.front();
+        acks_.pop_front();
+        if (s == seq) return true;
+        if (s == 0 && keepalives) ++*keepalives;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return false;
       std::string data;
       if (!read_some(data, 100ms)) return false;
-      reader_.feed(data, [&](uint32_t s) {
-        if (s == seq) found = true;
-        if (s == 0 && keepalives) ++*keepalives;
-      });
+      reader_.feed(data, [&](uint32_t s) { acks_.push_back(s); });
     }
-    return found;
   }
   // True once the server closed the connection (EOF or reset) within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout) {
@@ -156,6 +160,7 @@ class RawClient {
   }
   int fd_ = -1;
   lj::AckReader reader_;
+  std::deque<uint32_t> acks_;
 };
 
 // One window of `n` events "<prefix> i", compressed.
@@ -271,6 +276,27 @@ TEST(BeatsSourceIntegration, SilentAndHalfOpenConnectionsAreClosedAfterTheInacti
   active.send(window_frames("after", 5));
   EXPECT_TRUE(active.await_ack(5, 5s));
   expect_each_once(lf, "after", 5);
+}
+
+TEST(BeatsSourceIntegration, PartialEmptyAndV1WindowsAreAckedInOrder) {
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api);
+  RawClient client(port);
+  std::string s;
+  lj::append_window(s, 3);  // announces 3, sends 2: the next W completes it (as the plugin does)
+  lj::append_json(s, 1, R"({"message":"part 0"})");
+  lj::append_json(s, 2, R"({"message":"part 1"})");
+  lj::append_window(s, 0);  // empty window: ack 0
+  lj::append_window(s, 2, '1');
+  lj::append_data(s, 7, {{"line", "part 2"}, {"file", "/var/log/a"}});
+  lj::append_data(s, 9, {{"line", "part 3"}});
+  client.send(s);
+  EXPECT_TRUE(client.await_ack(2, 5s));
+  EXPECT_TRUE(client.await_ack(0, 5s));
+  EXPECT_TRUE(client.await_ack(9, 5s)) << "v1 window acked with its highest seq";
+  expect_each_once(lf, "part", 4);
+  EXPECT_EQ(metric(api, "logferry_beats_acks_total"), 3);
 }
 
 TEST(BeatsSourceIntegration, KeepAlivesWhileTheSinkIsDownAndKill9ThenResendDeliversEverything) {
