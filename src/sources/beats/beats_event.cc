@@ -1,6 +1,7 @@
 #include "sources/beats/beats_event.h"
 
 #include "core/json.h"
+#include "core/json_dom.h"
 #include "core/time_util.h"
 
 namespace logferry::sources::beats {
@@ -9,35 +10,6 @@ namespace {
 
 constexpr std::string_view kCodecTag = "beats_input_codec_plain_applied";
 constexpr std::string_view kRawTag = "beats_input_raw_event";
-
-// simdjson DOM -> event values, strings and keys copied into the batch arena (the parser's
-// buffers are reused for the next frame).
-Value convert(simdjson::dom::element element, Event& event) {
-  using simdjson::dom::element_type;
-  switch (element.type()) {
-    case element_type::OBJECT: {
-      Object* obj = event.new_object();
-      simdjson::dom::object source = element.get_object().value_unsafe();
-      obj->fields.reserve(source.size());
-      for (auto field : source)
-        obj->fields.push_back({event.arena().copy(field.key), convert(field.value, event)});
-      return Value::object(obj);
-    }
-    case element_type::ARRAY: {
-      Array* arr = event.new_array();
-      simdjson::dom::array source = element.get_array().value_unsafe();
-      for (auto item : source) arr->items.push_back(convert(item, event));
-      return Value::array(arr);
-    }
-    case element_type::STRING: return event.string_value(element.get_string().value_unsafe());
-    case element_type::INT64: return Value::integer(element.get_int64().value_unsafe());
-    case element_type::UINT64: return Value::number(static_cast<double>(element.get_uint64().value_unsafe()));
-    case element_type::DOUBLE: return Value::number(element.get_double().value_unsafe());
-    case element_type::BOOL: return Value::boolean(element.get_bool().value_unsafe());
-    case element_type::NULL_VALUE: return Value();
-  }
-  return Value();
-}
 
 // Logstash's Event#tag: `tags` is a set; a scalar `tags` becomes [old, new].
 void add_tag(Event& event, std::string_view tag) {
@@ -76,7 +48,7 @@ MapResult EventMapper::map_json(std::string_view json, Event& event, Timestamp n
   }
   event.root().fields.reserve(object.size() + 4);
   for (auto field : object)
-    event.append(event.arena().copy(field.key), convert(field.value, event));
+    event.append(event.arena().copy(field.key), json_to_value(field.value, event));
   return finish(event, now, peer_ip);
 }
 

@@ -4,20 +4,13 @@
 #include <asio/ssl.hpp>
 #include <filesystem>
 
+#include "net/loop_relay.h"
 #include "net/tls_server_context.h"
 #include "sources/beats/beats_session.h"
 
 namespace logferry::sources {
 
 namespace {
-
-// Finalizers fire on sink threads; acks are written on the io thread, and only while the
-// source runs. The relay is the one shared, locked way in.
-struct AckRelay {
-  std::mutex mu;
-  asio::io_context* io = nullptr;
-  BeatsSource* source = nullptr;
-};
 
 // Batches waiting for the forwarder; past this every connection stops reading.
 constexpr std::size_t kMaxQueuedBatches = 2;
@@ -26,11 +19,6 @@ constexpr const char* kErrorReasons[] = {
     "bad_version", "bad_frame_type", "frame_too_large", "bad_length", "bad_compression",
     "zlib_bomb", "truncated_compressed", "nesting_too_deep", "window_too_large",
     "window_bytes_exceeded", "data_outside_window", "unexpected_frame"};
-
-std::string resolve_path(const std::filesystem::path& dir, const std::string& p) {
-  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
-  return (dir / p).string();
-}
 
 // ssl_client_authentication (Logstash 8) wins over the older ssl_verify_mode.
 std::string verify_mode(const BeatsSource::Options& o) {
@@ -45,7 +33,8 @@ std::string verify_mode(const BeatsSource::Options& o) {
 struct BeatsSource::Impl {
   asio::io_context io{1};
   std::unique_ptr<net::TcpServer> tcp;
-  std::shared_ptr<AckRelay> relay = std::make_shared<AckRelay>();
+  // Finalizers fire on sink threads; acks are written on the io thread, while the source runs.
+  std::shared_ptr<net::LoopRelay<BeatsSource>> relay = std::make_shared<net::LoopRelay<BeatsSource>>();
 };
 
 void BeatsSource::describe(config::Schema<Options>& s) {
@@ -135,11 +124,7 @@ BeatsSource::BeatsSource(Options options, BuildContext& ctx)
 }
 
 BeatsSource::~BeatsSource() {
-  {
-    std::lock_guard lock(impl_->relay->mu);
-    impl_->relay->io = nullptr;
-    impl_->relay->source = nullptr;
-  }
+  impl_->relay->detach();
   if (impl_->tcp) impl_->tcp->stop();
   impl_->tcp.reset();
   if (forwarder_.joinable()) {
@@ -169,12 +154,12 @@ Result<void> BeatsSource::open(BuildContext& ctx) {
     std::string mode = verify_mode(options_);
     const auto& cas = options_.ssl_certificate_authorities;
     net::TlsServerOptions t;
-    t.cert_file = resolve_path(ctx.config_dir, options_.ssl_certificate);
-    t.key_file = resolve_path(ctx.config_dir, options_.ssl_key);
+    t.cert_file = ctx.resolve(options_.ssl_certificate);
+    t.key_file = ctx.resolve(options_.ssl_key);
     auto tls = net::make_tls_server_context(t, options_.ssl_key_passphrase);
     if (!tls) return unexpected(tls.error());
     for (const auto& ca : cas) {
-      std::string path = resolve_path(ctx.config_dir, ca);
+      std::string path = ctx.resolve(ca);
       asio::error_code ec;
       if (std::filesystem::is_directory(path)) {
         (*tls)->add_verify_path(path, ec);
@@ -249,15 +234,11 @@ void BeatsSource::flush() {
   if (batch_bad_json_) metrics_->json_failures.add(batch_bad_json_);
   if (batch_bad_ts_) metrics_->timestamp_failures.add(batch_bad_ts_);
   batch_bad_json_ = batch_bad_ts_ = 0;
-  std::weak_ptr<AckRelay> weak = impl_->relay;
+  std::weak_ptr<net::LoopRelay<BeatsSource>> weak = impl_->relay;
   batch->add_finalizer(std::make_shared<Finalizer>(
       [weak, refs = std::move(batch_windows_)](BatchStatus status) mutable {
-        auto relay = weak.lock();
-        if (!relay) return;
-        std::lock_guard lock(relay->mu);
-        if (relay->io == nullptr) return;
-        asio::post(*relay->io, [relay, refs = std::move(refs), status] {
-          if (relay->source) relay->source->windows_done(refs, status == BatchStatus::kDelivered);
+        net::LoopRelay<BeatsSource>::post(weak, [refs = std::move(refs), status](BeatsSource& s) {
+          s.windows_done(refs, status == BatchStatus::kDelivered);
         });
       }));
   batch_windows_ = {};
@@ -298,13 +279,7 @@ void BeatsSource::forward_loop() {
       queue_.pop_front();
       resume = queue_.size() < kMaxQueuedBatches;
     }
-    if (resume) {
-      std::lock_guard lock(impl_->relay->mu);
-      if (impl_->relay->io)
-        asio::post(*impl_->relay->io, [relay = impl_->relay] {
-          if (relay->source) relay->source->set_paused(false);
-        });
-    }
+    if (resume) net::LoopRelay<BeatsSource>::post(impl_->relay, [](BeatsSource& s) { s.set_paused(false); });
     if (stopping_.load()) {
       batch->fail();
       continue;
@@ -318,11 +293,7 @@ void BeatsSource::forward_loop() {
 
 void BeatsSource::run(SourceContext& ctx) {
   out_ = &ctx.out;
-  {
-    std::lock_guard lock(impl_->relay->mu);
-    impl_->relay->io = &impl_->io;
-    impl_->relay->source = this;
-  }
+  impl_->relay->attach(impl_->io, *this);
   forward_stop_ = false;
   forwarder_ = std::thread([this] { forward_loop(); });
   impl_->tcp->start([this](net::Connection& c) -> std::unique_ptr<net::ConnectionHandler> {
@@ -346,11 +317,7 @@ void BeatsSource::run(SourceContext& ctx) {
   batch_.reset();
   batch_windows_.clear();
   stopping_ = true;
-  {
-    std::lock_guard lock(impl_->relay->mu);
-    impl_->relay->io = nullptr;
-    impl_->relay->source = nullptr;
-  }
+  impl_->relay->detach();
   impl_->tcp->stop();
   sessions_.clear();
   {
