@@ -27,4 +27,11 @@ unpack() {  # unpack PACKAGE... into .peers/DIR
 }
 unpack rsyslog rsyslog rsyslog-relp rsyslog-openssl
 unpack syslog-ng syslog-ng-core
+# lumberjack-client (npm): a real Lumberjack v2 client for the beats source tests. Debian's
+# nodejs comes without npm (a separate package); some nodejs builds bundle it.
+if [ ! -f "$peers/npm/node_modules/lumberjack-client/index.js" ]; then
+  command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive sudo_if_needed apt-get install -y -qq --no-install-recommends npm >/dev/null
+  mkdir -p "$peers/npm"
+  npm install --silent --no-audit --no-fund --prefix "$peers/npm" lumberjack-client@1.0.3 >/dev/null
+fi
 echo "peers in $peers: $(ls "$peers")"

@@ -19,6 +19,11 @@ struct BuildContext {
   const Clock& clock = SystemClock::instance();
 
   Labels labels() const { return {{"component", name}}; }
+  // A path from an option: relative ones resolve against config_dir; empty stays empty.
+  std::string resolve(const std::string& path) const {
+    if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+    return (config_dir / path).string();
+  }
 };
 
 }  // namespace logferry

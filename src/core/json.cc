@@ -65,10 +65,13 @@ void append_int(std::string& out, int64_t i) {
 
 }  // namespace
 
-void append_json(std::string& out, const Object& o) {
+namespace {
+
+void append_fields(std::string& out, const Object& o, bool skip_metadata) {
   out += '{';
   bool first = true;
   for (const auto& f : o.fields) {
+    if (skip_metadata && f.key == "@metadata") continue;
     if (!first) out += ',';
     first = false;
     append_json_string(out, f.key);
@@ -77,6 +80,11 @@ void append_json(std::string& out, const Object& o) {
   }
   out += '}';
 }
+
+}  // namespace
+
+void append_json(std::string& out, const Object& o) { append_fields(out, o, false); }
+void append_json(std::string& out, const Event& e) { append_fields(out, e.root(), true); }
 
 void append_json(std::string& out, const Value& v) {
   switch (v.kind()) {

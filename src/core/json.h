@@ -14,7 +14,9 @@ namespace logferry {
 void append_json_string(std::string& out, std::string_view s);
 void append_json(std::string& out, const Value& v);
 void append_json(std::string& out, const Object& o);
-inline void append_json(std::string& out, const Event& e) { append_json(out, e.root()); }
+// A whole event, without its top-level `@metadata` (Logstash's Event#to_json: metadata is
+// for the pipeline's templates and conditions, never output).
+void append_json(std::string& out, const Event& e);
 
 // Appends the text form a template shows for a value: strings as they are, numbers and bools
 // as text, timestamps as ISO 8601 UTC with milliseconds, lists joined by ",", maps as JSON.

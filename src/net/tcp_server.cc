@@ -55,17 +55,18 @@ class StreamConn final : public TcpServer::Conn {
         }
         handshaken_ = true;
         last_activity_ = SteadyClock::now();
-        read();
+        if (!paused_) read();
       });
     } else {
       handshaken_ = true;
       arm_timer(options_.idle_timeout);
-      read();
+      if (!paused_) read();
     }
   }
 
   void write(std::string data) override {
     if (closed_ || data.empty()) return;
+    last_activity_ = SteadyClock::now();
     writes_.push_back(std::move(data));
     if (writes_.size() == 1) write_front();
   }
@@ -80,6 +81,13 @@ class StreamConn final : public TcpServer::Conn {
     if (metrics_.active) metrics_.active->add(-1);
     if (handler_) handler_->on_close();
     if (!alive_.expired()) server_.forget(id_);
+  }
+
+  void set_reading(bool reading) override {
+    if (closed_ || paused_ == !reading) return;
+    paused_ = !reading;
+    last_activity_ = SteadyClock::now();
+    if (reading && handshaken_ && !read_pending_) read();
   }
 
   void close_when_flushed() override {
@@ -101,7 +109,9 @@ class StreamConn final : public TcpServer::Conn {
 
   void read() {
     auto self = shared_from_this();
+    read_pending_ = true;
     stream_.async_read_some(asio::buffer(buffer_), [this, self](asio::error_code e, std::size_t n) {
+      read_pending_ = false;
       if (closed_) return;
       if (e) {
         close();
@@ -109,7 +119,7 @@ class StreamConn final : public TcpServer::Conn {
       }
       last_activity_ = SteadyClock::now();
       handler_->on_data(std::string_view(buffer_.data(), n));
-      if (!closed_) read();
+      if (!closed_ && !paused_ && !read_pending_) read();
     });
   }
 
@@ -138,6 +148,7 @@ class StreamConn final : public TcpServer::Conn {
     auto self = shared_from_this();
     timer_.async_wait([this, self](asio::error_code e) {
       if (e || closed_) return;
+      if (paused_ && handshaken_) last_activity_ = SteadyClock::now();  // we are the slow one
       auto limit = handshaken_ ? options_.idle_timeout : options_.handshake_timeout;
       auto idle = SteadyClock::now() - last_activity_;
       if (idle >= limit) {
@@ -163,6 +174,8 @@ class StreamConn final : public TcpServer::Conn {
   bool closed_ = false;
   bool handshaken_ = false;
   bool close_after_writes_ = false;
+  bool paused_ = false;
+  bool read_pending_ = false;
 };
 
 }  // namespace

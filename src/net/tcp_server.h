@@ -1,6 +1,7 @@
 // TcpServer: accepts TCP or TLS connections on an Asio io_context that its owner runs (the
 // owning source's thread), with a connection limit, idle timeout (closes half-open and silent
-// peers) and TLS handshake timeout. Bytes go to a ConnectionHandler per connection; writes
+// peers; reads and writes both count as activity, like Netty's ALL_IDLE) and TLS handshake
+// timeout. Bytes go to a ConnectionHandler per connection; writes
 // (e.g. RELP acks) are queued and may be requested from any thread with post_write().
 //
 // Backpressure: a handler that blocks in on_data() (the pipeline is full) blocks the whole
@@ -33,6 +34,10 @@ class Connection {
   virtual void close() = 0;
   // Closes once the queued writes are sent (RELP's close response).
   virtual void close_when_flushed() = 0;
+  // Stops (false) or resumes (true) reading, without blocking the io_context: a source whose
+  // pipeline is full pauses its connections but keeps writing (acks, keep-alives) and running
+  // timers. A paused connection is not closed for being idle.
+  virtual void set_reading(bool reading) = 0;
 
  protected:
   uint64_t id_ = 0;

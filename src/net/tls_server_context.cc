@@ -4,7 +4,8 @@
 
 namespace logferry::net {
 
-Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const TlsServerOptions& o) {
+Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const TlsServerOptions& o,
+                                                                    const std::string& key_passphrase) {
   if (o.cert_file.empty() || o.key_file.empty())
     return unexpected(ErrorCode::kInvalidArgument, "tls needs cert_file and key_file");
   if (o.verify_client && o.ca_file.empty())
@@ -16,6 +17,10 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const TlsSer
   asio::error_code ec;
   ctx->use_certificate_chain_file(o.cert_file, ec);
   if (ec) return unexpected(ErrorCode::kInvalidArgument, "tls.cert_file " + o.cert_file + ": " + ec.message());
+  if (!key_passphrase.empty()) {
+    ctx->set_password_callback(
+        [pass = key_passphrase](std::size_t, asio::ssl::context::password_purpose) { return pass; });
+  }
   ctx->use_private_key_file(o.key_file, asio::ssl::context::pem, ec);
   if (ec) return unexpected(ErrorCode::kInvalidArgument, "tls.key_file " + o.key_file + ": " + ec.message());
   if (!o.ca_file.empty()) {

@@ -21,6 +21,8 @@ struct TlsServerOptions {
 };
 
 // TLS 1.2+ server context. Paths are used as given (resolve them against the config dir first).
-Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const TlsServerOptions& options);
+// `key_passphrase` decrypts an encrypted key_file.
+Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const TlsServerOptions& options,
+                                                                    const std::string& key_passphrase = {});
 
 }  // namespace logferry::net

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/log.h"
+#include "net/loop_relay.h"
 #include "net/tls_server_context.h"
 #include "sources/syslog/relp_session.h"
 #include "sources/syslog/syslog_parser.h"
@@ -30,22 +31,9 @@ struct SyslogSource::Metrics {
 
 namespace {
 
-// Finalizers fire on sink threads; acks must be written on the io thread, and only while the
-// source's loop runs. The relay is the one shared, locked way in.
-struct AckRelay {
-  std::mutex mu;
-  asio::io_context* io = nullptr;
-  SyslogSource* source = nullptr;
-};
-
 constexpr std::size_t kUdpSlots = 64;
 constexpr std::size_t kUdpMaxPerWake = 4096;  // then let TCP connections and timers run
 constexpr auto kMaxBatchAge = std::chrono::milliseconds(100);
-
-std::string resolve_path(const std::filesystem::path& dir, const std::string& p) {
-  if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
-  return (dir / p).string();
-}
 
 }  // namespace
 
@@ -53,7 +41,8 @@ struct SyslogSource::Impl {
   asio::io_context io{1};
   std::unique_ptr<net::TcpServer> tcp;
   std::unique_ptr<asio::ip::udp::socket> udp;
-  std::shared_ptr<AckRelay> relay = std::make_shared<AckRelay>();
+  // Finalizers fire on sink threads; RELP acks are written on the io thread, while the loop runs.
+  std::shared_ptr<net::LoopRelay<SyslogSource>> relay = std::make_shared<net::LoopRelay<SyslogSource>>();
   // recvmmsg state, reused for every read
   std::size_t slot_bytes = 0;
   std::vector<char> udp_buffers;
@@ -240,11 +229,7 @@ SyslogSource::SyslogSource(Options options, BuildContext& ctx)
 }
 
 SyslogSource::~SyslogSource() {
-  {
-    std::lock_guard lock(impl_->relay->mu);
-    impl_->relay->io = nullptr;
-    impl_->relay->source = nullptr;
-  }
+  impl_->relay->detach();
   if (impl_->tcp) impl_->tcp->stop();
   impl_->tcp.reset();
 }
@@ -282,9 +267,8 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
   so.max_connections = static_cast<std::size_t>(options_.max_connections);
   so.idle_timeout = options_.idle_timeout;
   if (options_.mode == "tls") {
-    net::TlsServerOptions t{resolve_path(ctx.config_dir, options_.tls.cert_file),
-                            resolve_path(ctx.config_dir, options_.tls.key_file),
-                            resolve_path(ctx.config_dir, options_.tls.ca_file),
+    net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
+                            ctx.resolve(options_.tls.ca_file),
                             options_.tls.verify_client};
     auto tls = net::make_tls_server_context(t);
     if (!tls) return unexpected(tls.error());
@@ -344,15 +328,11 @@ void SyslogSource::flush() {
   }
   batch_malformed_ = batch_truncated_ = 0;
   if (!batch_acks_.empty()) {
-    std::weak_ptr<AckRelay> weak = impl_->relay;
+    std::weak_ptr<net::LoopRelay<SyslogSource>> weak = impl_->relay;
     batch->add_finalizer(std::make_shared<Finalizer>(
         [weak, acks = std::move(batch_acks_)](BatchStatus status) mutable {
-          auto relay = weak.lock();
-          if (!relay) return;
-          std::lock_guard lock(relay->mu);
-          if (relay->io == nullptr) return;
-          asio::post(*relay->io, [relay, acks = std::move(acks), status]() mutable {
-            if (relay->source) relay->source->deliver_acks(acks, status == BatchStatus::kDelivered);
+          net::LoopRelay<SyslogSource>::post(weak, [acks = std::move(acks), status](SyslogSource& s) mutable {
+            s.deliver_acks(acks, status == BatchStatus::kDelivered);
           });
         }));
     batch_acks_ = {};
@@ -458,11 +438,7 @@ void SyslogSource::drain_udp() {
 
 void SyslogSource::run(SourceContext& ctx) {
   out_ = &ctx.out;
-  {
-    std::lock_guard lock(impl_->relay->mu);
-    impl_->relay->io = &impl_->io;
-    impl_->relay->source = this;
-  }
+  impl_->relay->attach(impl_->io, *this);
   if (impl_->tcp) {
     bool relp = options_.mode == "relp";
     impl_->tcp->start([this, relp](net::Connection& c) -> std::unique_ptr<net::ConnectionHandler> {
@@ -484,11 +460,7 @@ void SyslogSource::run(SourceContext& ctx) {
   }
   flush();  // TCP senders got no ack to resend on: hand over what was read (failed if stopping)
   stopping_ = true;
-  {
-    std::lock_guard lock(impl_->relay->mu);
-    impl_->relay->io = nullptr;
-    impl_->relay->source = nullptr;
-  }
+  impl_->relay->detach();
   if (impl_->tcp) impl_->tcp->stop();  // last lines of closing connections join the batch
   if (impl_->udp) {
     asio::error_code ec;

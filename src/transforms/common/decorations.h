@@ -13,6 +13,7 @@
 #include "config/schema.h"
 #include "core/event.h"
 #include "core/result.h"
+#include "core/tags.h"
 #include "template/template.h"
 
 namespace logferry::transforms {
@@ -46,9 +47,6 @@ void describe_common(config::Schema<O>& s) {
   s.check([](const O& o, config::CheckContext& ctx) { check_common(o, ctx); });
 }
 
-// `tags` as a set: add if absent (a scalar `tags` becomes an array), remove every copy.
-void add_tag(Event& event, std::string_view tag);
-void remove_tag(Event& event, std::string_view tag);
 // Logstash's add_field rule: set when absent, else append (a scalar becomes [old, new]).
 void add_field_value(Event& event, const FieldPath& path, Value value);
 

@@ -15,7 +15,7 @@
 #include "core/component.h"
 #include "core/metrics.h"
 #include "transforms/common/event_transform.h"
-#include "transforms/parse_json/json_reader.h"
+#include "core/json_reader.h"
 
 namespace logferry::transforms {
 

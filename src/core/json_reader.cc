@@ -1,9 +1,9 @@
-#include "transforms/parse_json/json_reader.h"
+#include "core/json_reader.h"
 
 #include <charconv>
 #include <cstdint>
 
-namespace logferry::transforms {
+namespace logferry {
 
 namespace {
 
@@ -162,4 +162,4 @@ std::optional<Value> JsonReader::read(std::string_view text, Event& event) {
   return result;
 }
 
-}  // namespace logferry::transforms
+}  // namespace logferry

@@ -15,7 +15,7 @@
 
 #include "core/event.h"
 
-namespace logferry::transforms {
+namespace logferry {
 
 class JsonReader {
  public:
@@ -32,4 +32,4 @@ class JsonReader {
 // kDecimal with the text copied into the arena. Nothing when `token` is not a JSON number.
 std::optional<Value> json_number(std::string_view token, Event& event);
 
-}  // namespace logferry::transforms
+}  // namespace logferry

@@ -1,0 +1,330 @@
+// The beats source with real clients: the npm package lumberjack-client (driven by
+// tests/integration/beats/lumberjack_send.js) and raw sockets speaking Lumberjack through
+// net/lumberjack, into the real build/logferry; events read back from the console sink's JSON.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <deque>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/lumberjack.h"
+#include "support/child_process.h"
+#include "support/net_util.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+namespace logferry::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace lj = net::lumberjack;
+
+std::filesystem::path npm_dir() { return source_dir() / ".peers" / "npm" / "node_modules"; }
+bool have_lumberjack_client() { return std::filesystem::exists(npm_dir() / "lumberjack-client" / "index.js"); }
+
+std::size_t count_of(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1)) ++n;
+  return n;
+}
+
+std::string metrics(uint16_t api_port) {
+  std::string out;
+  run_command({"/usr/bin/curl", "-s", "http://127.0.0.1:" + std::to_string(api_port) + "/metrics"}, &out, 10s);
+  return out;
+}
+
+int64_t metric(uint16_t api_port, const std::string& name, const std::string& extra_label = "") {
+  std::string page = metrics(api_port);
+  std::string key = name + "{component=\"in\"" + (extra_label.empty() ? "" : "," + extra_label) + "} ";
+  auto p = page.find(key);
+  return p == std::string::npos ? -1 : std::atoll(page.c_str() + p + key.size());
+}
+
+// logferry with one beats source; the console sink (JSON lines on stdout) unless given.
+class Logferry {
+ public:
+  Logferry(const TempDir& dir, uint16_t port, uint16_t api_port, const std::string& extra = "",
+           const std::string& sink_yaml = "  out: { type: console, inputs: [in], encoding: json }\n",
+           const std::string& name = "logferry") {
+    std::string cfg = "data_dir: " + (dir / "data").string() + "\n";
+    cfg += "api: { address: 127.0.0.1:" + std::to_string(api_port) + " }\n";
+    cfg += "sources:\n  in:\n    type: beats\n    address: 127.0.0.1:" + std::to_string(port) + "\n" +
+           extra + "sinks:\n" + sink_yaml;
+    auto path = dir.write(name + ".yaml", cfg);
+    process_ = std::make_unique<ChildProcess>(ChildProcess::Options{
+        {logferry_binary().string(), "run", "-c", path.string()}, {}, dir.path(), name});
+    EXPECT_TRUE(wait_until([&] { return process_->err().find("beats source in: listening on") != std::string::npos; },
+                           10s, "logferry listening"))
+        << process_->err();
+  }
+  ChildProcess& process() { return *process_; }
+  std::string out() { return process_->out(); }
+
+ private:
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// Runs lumberjack_send.js; returns its exit code and puts its stdout in `output`.
+int run_npm_client(uint16_t port, const std::string& prefix, int total, int queued, std::string* output,
+                   const std::vector<std::string>& tls = {}, int timeout_ms = 30000) {
+  std::vector<std::string> argv = {"/usr/bin/env", "LUMBERJACK_CLIENT_DIR=" + npm_dir().string(),
+                                   "LJ_TIMEOUT_MS=" + std::to_string(timeout_ms), "node",
+                                   (source_dir() / "tests/integration/beats/lumberjack_send.js").string(),
+                                   std::to_string(port), prefix, std::to_string(total), std::to_string(queued)};
+  argv.insert(argv.end(), tls.begin(), tls.end());
+  return run_command(argv, output, std::chrono::milliseconds(timeout_ms + 15000));
+}
+
+void expect_each_once(Logferry& lf, const std::string& prefix, int n) {
+  auto needle = [&](int i) { return "\"message\":\"" + prefix + " " + std::to_string(i) + "\""; };
+  ASSERT_TRUE(wait_until([&] { return count_of(lf.out(), "\"message\":\"" + prefix + " ") >= static_cast<std::size_t>(n); },
+                         20s, prefix + " events"))
+      << lf.process().err();
+  std::string out = lf.out();
+  for (int i = 0; i < n; ++i) ASSERT_EQ(count_of(out, needle(i)), 1u) << needle(i);
+}
+
+// A blocking loopback socket for hand-made frames.
+class RawClient {
+ public:
+  explicit RawClient(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return fd_ >= 0; }
+  void send(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  // Takes acks in arrival order until one with `seq` (true), EOF or the timeout. Keep-alives
+  // (seq 0) passed over on the way are counted.
+  bool await_ack(uint32_t seq, std::chrono::milliseconds timeout, int* keepalives = nullptr) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      while (!acks_.empty()) {
+        uint32_t s = acks_.front();
+        acks_.pop_front();
+        if (s == seq) return true;
+        if (s == 0 && keepalives) ++*keepalives;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::string data;
+      if (!read_some(data, 100ms)) return false;
+      reader_.feed(data, [&](uint32_t s) { acks_.push_back(s); });
+    }
+  }
+  // True once the server closed the connection (EOF or reset) within `timeout`.
+  bool closed_by_peer(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::string data;
+      if (!read_some(data, 100ms)) return true;
+    }
+    return false;
+  }
+
+ private:
+  // False on EOF/error; true with whatever arrived (maybe nothing) within `wait`.
+  bool read_some(std::string& out, std::chrono::milliseconds wait) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return true;
+    char buf[4096];
+    ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+    if (n <= 0) return false;
+    out.assign(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+  int fd_ = -1;
+  lj::AckReader reader_;
+  std::deque<uint32_t> acks_;
+};
+
+// One window of `n` events "<prefix> i", compressed.
+std::string window_frames(const std::string& prefix, int n) {
+  std::string frames, out;
+  for (int i = 0; i < n; ++i)
+    lj::append_json(frames, static_cast<uint32_t>(i + 1),
+                    R"({"@timestamp":"2026-12-01T10:00:00.000Z","message":")" + prefix + " " +
+                        std::to_string(i) + R"(","beat":{"hostname":"raw"}})");
+  lj::append_window(out, static_cast<uint32_t>(n));
+  lj::append_compressed(out, frames, 3);
+  return out;
+}
+
+TEST(BeatsSourceIntegration, NpmClientWindowsArriveOnceAndAreAcked) {
+  if (!have_lumberjack_client()) GTEST_SKIP() << "run scripts/install-peers.sh (npm lumberjack-client)";
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api);
+  std::string output;
+  // One window of 300 queued events, then 200 one-event windows sent without waiting for acks.
+  ASSERT_EQ(run_npm_client(port, "npm", 500, 300, &output), 0) << output << lf.process().err();
+  EXPECT_NE(output.find("acked 201 windows 500 events"), std::string::npos) << output;
+  expect_each_once(lf, "npm", 500);
+  std::string first = lf.out().substr(0, lf.out().find('\n'));
+  EXPECT_NE(first.find("\"tags\":[\"beats_input_codec_plain_applied\"]"), std::string::npos) << first;
+  EXPECT_NE(first.find("\"@version\":\"1\""), std::string::npos) << first;
+  EXPECT_EQ(metric(api, "logferry_beats_acks_total"), 201);
+  EXPECT_EQ(metric(api, "logferry_beats_events_total"), 500);
+}
+
+// CA, server certificate (localhost + 127.0.0.1) and client certificate.
+void make_certificates(const TempDir& dir) {
+  auto run = [&](const std::string& cmd) {
+    ASSERT_EQ(run_command({"/bin/sh", "-c", "cd '" + dir.path().string() + "' && " + cmd + " 2>/dev/null"}), 0) << cmd;
+  };
+  run("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca");
+  run("openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost");
+  dir.write("san.ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  run("openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem "
+      "-days 2 -extfile san.ext");
+  run("openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=filebeat");
+  run("openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2");
+}
+
+TEST(BeatsSourceIntegration, TlsForcePeerAcceptsOnlyClientsWithACertificate) {
+  if (!have_lumberjack_client()) GTEST_SKIP() << "run scripts/install-peers.sh (npm lumberjack-client)";
+  TempDir dir;
+  make_certificates(dir);
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  std::string d = dir.path().string() + "/";
+  Logferry lf(dir, port, api,
+              "    ssl_enabled: true\n    ssl_certificate: server.pem\n    ssl_key: server.key\n"
+              "    ssl_certificate_authorities: [ca.pem]\n    ssl_verify_mode: force_peer\n");
+  std::string output;
+  ASSERT_EQ(run_npm_client(port, "tls", 100, 100, &output, {d + "ca.pem", d + "client.pem", d + "client.key"}), 0)
+      << output << lf.process().err();
+  EXPECT_NE(output.find("acked 1 windows 100 events"), std::string::npos) << output;
+  expect_each_once(lf, "tls", 100);
+  // Without a client certificate the handshake fails, nothing is delivered.
+  EXPECT_NE(run_npm_client(port, "nocert", 10, 10, &output, {d + "ca.pem"}, 3000), 0) << output;
+  EXPECT_GE(metric(api, "logferry_beats_tls_handshake_failures_total"), 1);
+  EXPECT_EQ(count_of(lf.out(), "nocert"), 0u);
+}
+
+TEST(BeatsSourceIntegration, BadPeersAreClosedAndCountedWhileAnotherKeepsDelivering) {
+  if (!have_lumberjack_client()) GTEST_SKIP() << "run scripts/install-peers.sh (npm lumberjack-client)";
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api, "    max_window_bytes: 4MiB\n");
+  std::string npm_output;
+  int npm_rc = -1;
+  std::thread good([&] { npm_rc = run_npm_client(port, "good", 400, 100, &npm_output); });
+
+  RawClient garbage(port), huge(port), bomb(port), wrong_version(port);
+  ASSERT_TRUE(garbage.connected() && huge.connected() && bomb.connected() && wrong_version.connected());
+  garbage.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  huge.send(std::string("2W\0\0\0\1" "2J\0\0\0\1\xff\xff\xff\xf0", 16));
+  std::string zeros(256u << 20, '\0');  // 256 MiB of zeros: ~250 KiB compressed
+  std::string bomb_frames;
+  lj::append_window(bomb_frames, 1);
+  ASSERT_TRUE(lj::append_compressed(bomb_frames, zeros, 9));
+  zeros.clear();
+  zeros.shrink_to_fit();
+  bomb.send(bomb_frames);
+  wrong_version.send(std::string("5W\0\0\0\1", 6));
+  EXPECT_TRUE(garbage.closed_by_peer(5s));
+  EXPECT_TRUE(huge.closed_by_peer(5s));
+  EXPECT_TRUE(bomb.closed_by_peer(5s));
+  EXPECT_TRUE(wrong_version.closed_by_peer(5s));
+  good.join();
+  EXPECT_EQ(npm_rc, 0) << npm_output << lf.process().err();
+  EXPECT_NE(npm_output.find("acked 301 windows 400 events"), std::string::npos) << npm_output;
+  expect_each_once(lf, "good", 400);
+  EXPECT_EQ(metric(api, "logferry_beats_protocol_errors_total", "reason=\"bad_version\""), 2);
+  EXPECT_EQ(metric(api, "logferry_beats_protocol_errors_total", "reason=\"frame_too_large\""), 1);
+  EXPECT_EQ(metric(api, "logferry_beats_protocol_errors_total", "reason=\"zlib_bomb\""), 1);
+  EXPECT_TRUE(lf.process().running());
+}
+
+TEST(BeatsSourceIntegration, SilentAndHalfOpenConnectionsAreClosedAfterTheInactivityTimeout) {
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api, "    client_inactivity_timeout: 1s\n");
+  RawClient silent(port), half(port), busy(port);
+  half.send("2W");  // a frame that never finishes
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent.closed_by_peer(5s));
+  EXPECT_TRUE(half.closed_by_peer(5s));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms);
+  EXPECT_EQ(metric(api, "logferry_beats_connections_timed_out_total"), 3);  // busy too: it sent nothing
+  RawClient active(port);
+  active.send(window_frames("after", 5));
+  EXPECT_TRUE(active.await_ack(5, 5s));
+  expect_each_once(lf, "after", 5);
+}
+
+TEST(BeatsSourceIntegration, PartialEmptyAndV1WindowsAreAckedInOrder) {
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api);
+  RawClient client(port);
+  std::string s;
+  lj::append_window(s, 3);  // announces 3, sends 2: the next W completes it (as the plugin does)
+  lj::append_json(s, 1, R"({"message":"part 0"})");
+  lj::append_json(s, 2, R"({"message":"part 1"})");
+  lj::append_window(s, 0);  // empty window: ack 0
+  lj::append_window(s, 2, '1');
+  lj::append_data(s, 7, {{"line", "part 2"}, {"file", "/var/log/a"}});
+  lj::append_data(s, 9, {{"line", "part 3"}});
+  client.send(s);
+  EXPECT_TRUE(client.await_ack(2, 5s));
+  EXPECT_TRUE(client.await_ack(0, 5s));
+  EXPECT_TRUE(client.await_ack(9, 5s)) << "v1 window acked with its highest seq";
+  expect_each_once(lf, "part", 4);
+  EXPECT_EQ(metric(api, "logferry_beats_acks_total"), 3);
+}
+
+TEST(BeatsSourceIntegration, KeepAlivesWhileTheSinkIsDownAndKill9ThenResendDeliversEverything) {
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port(), down = free_tcp_port();
+  std::string window = window_frames("k9", 50);
+  {
+    // The sink's receiver is down: the window is received but never acked.
+    Logferry lf(dir, port, api, "    keepalive_interval: 200ms\n",
+                "  out: { type: syslog, inputs: [in], mode: tcp, host: 127.0.0.1, port: " +
+                    std::to_string(down) + " }\n",
+                "first");
+    RawClient client(port);
+    client.send(window);
+    ASSERT_TRUE(wait_until([&] { return metric(api, "logferry_beats_events_total") == 50; }, 10s, "window read"));
+    int keepalives = 0;
+    EXPECT_FALSE(client.await_ack(50, 1500ms, &keepalives));
+    EXPECT_GE(keepalives, 3) << "2A 0 every 200 ms while the window waits";
+    lf.process().signal(SIGKILL);
+    lf.process().wait(5s);
+  }
+  // Restarted with a working sink: the client resends the window it has no ack for.
+  Logferry lf(dir, port, api, "", "  out: { type: console, inputs: [in], encoding: json }\n", "second");
+  RawClient client(port);
+  client.send(window);
+  EXPECT_TRUE(client.await_ack(50, 10s));
+  expect_each_once(lf, "k9", 50);
+}
+
+}  // namespace
+}  // namespace logferry::testing
