@@ -89,3 +89,24 @@ TEST(ArenaTest, ReusesChunksAfterReset) {
 
 }  // namespace
 }  // namespace logferry
+
+namespace logferry {
+namespace {
+
+TEST(DecimalValueTest, WrittenAsItsTextAndClonedIntoTheArena) {
+  Arena a, b;
+  std::string text = "123456789012345678901.50";
+  Value v = Value::decimal(a.copy(text));
+  std::string out;
+  append_json(out, v);
+  EXPECT_EQ(out, text);
+  Value copy = clone_value(v, b);
+  EXPECT_EQ(copy.kind(), Value::Kind::kDecimal);
+  EXPECT_NE(copy.as_string().data(), v.as_string().data());
+  out.clear();
+  append_text(out, copy);
+  EXPECT_EQ(out, text);
+}
+
+}  // namespace
+}  // namespace logferry

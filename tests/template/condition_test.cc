@@ -332,3 +332,29 @@ TEST(ConditionPrefixTest, StopsAtTheBraceOfAConfBlock) {
 
 }  // namespace
 }  // namespace logferry
+
+namespace logferry {
+namespace {
+
+// A JSON number kept exact (parse_json) compares as a number; like any number (Ruby's
+// `1.5 =~ /x/` is nil) it does not match a regex.
+TEST(ConditionDecimalTest, DecimalsCompareAsNumbers) {
+  Arena arena;
+  Event event(arena);
+  event.set(FieldPath::parse("t"), Value::decimal("1478207457.456"));
+  event.set(FieldPath::parse("big"), Value::decimal("123456789012345678901"));
+  auto eval = [&](const char* text) {
+    auto c = Condition::compile(text);
+    EXPECT_TRUE(c) << text;
+    return c && c->matches(event);
+  };
+  EXPECT_TRUE(eval("[t] > 1478207457"));
+  EXPECT_TRUE(eval("[t] < 1478207458"));
+  EXPECT_TRUE(eval("[t] == 1478207457.456"));
+  EXPECT_TRUE(eval("[big] > 1000"));
+  EXPECT_FALSE(eval("[t] =~ /\\.456$/"));
+  EXPECT_TRUE(eval("[t] !~ /456/"));
+}
+
+}  // namespace
+}  // namespace logferry

@@ -12,10 +12,12 @@
 #include <time.h>
 
 #include "core/time_util.h"
+#include "transforms/date/date_transform.h"
 #include "transforms/dissect/dissect_transform.h"
 #include "transforms/filter/filter_transform.h"
 #include "transforms/grok/grok_transform.h"
 #include "transforms/mutate/mutate_transform.h"
+#include "transforms/parse_json/parse_json_transform.h"
 #include "transforms/transform_test_util.h"
 
 // Counts every global heap allocation in this test binary (a relaxed increment, nothing else).
@@ -67,6 +69,11 @@ void fill(EventBatch& batch) {
     k.fields.push_back({"pod", Value::string("web-7d9f8-abcde")});
     k.fields.push_back({"container", Value::string("web")});
     e.append("host", Value::string("node-1"));
+    e.append("json", Value::string(R"({"level":"info","code":200,"took":1.25,"id":123456789012345678901,)"
+                                   R"("at":"2024-05-01T12:00:00.123Z","k":{"a":[1,"x"]}})"));
+    e.append("syslog_time", Value::string("May 01 12:00:00"));
+    e.append("iso_time", Value::string("2024-05-01T12:00:00.123+02:00"));
+    e.append("tz", Value::string("America/Los_Angeles"));
   }
 }
 
@@ -231,6 +238,28 @@ TEST(TransformsHotPathTest, GrokCombinedApacheLogAllocatesNothingPerBatch) {
   }
 }
 
+TEST(TransformsHotPathTest, JsonAndDateAllocateNothingPerBatch) {
+  Metrics metrics;
+  auto json = build_transform<ParseJsonTransform>("{source: json, add_tag: [parsed]}", metrics);
+  auto date = build_transform<DateTransform>("match: [at, ISO8601]", metrics);
+  auto joda = build_transform<DateTransform>(
+      R"({match: [syslog_time, "MMM dd HH:mm:ss"], timezone: "%{tz}", target: local})", metrics, "joda");
+  struct Chain final : Transform {
+    std::vector<Transform*> parts;
+    void apply(EventBatch& b) override {
+      for (Transform* t : parts) t->apply(b);
+    }
+  } chain;
+  chain.parts = {json.get(), date.get(), joda.get()};
+  Measured m = measure(chain, 5);
+  EXPECT_EQ(m.kept, static_cast<std::size_t>(kBatchEvents));
+  EXPECT_EQ(metrics.value("logferry_date_failures_total", {{"component", "t"}}), 0);
+  EXPECT_EQ(metrics.value("logferry_date_failures_total", {{"component", "joda"}}), 0);
+  if (kCountingAllocations) {
+    EXPECT_EQ(m.allocations, 0u);
+  }
+}
+
 TEST(TransformsHotPathTest, DissectAllocatesNothingPerBatch) {
   Metrics metrics;
   auto dissect = build_transform<DissectTransform>(kDissectIcp, metrics);
@@ -267,6 +296,13 @@ TEST(TransformsHotPathTest, DISABLED_Throughput) {
   Measured f = measure(*filter, kRounds);
   Measured m = measure(*mutate, kRounds);
   Measured g = measure(*gsub, kRounds);
+  auto json = build_transform<ParseJsonTransform>("source: json", metrics);
+  auto date = build_transform<DateTransform>("match: [iso_time, ISO8601]", metrics);
+  auto joda = build_transform<DateTransform>(
+      R"({match: [syslog_time, "MMM dd HH:mm:ss"], timezone: "%{tz}"})", metrics, "joda");
+  Measured j = measure(*json, kRounds);
+  Measured d = measure(*date, kRounds);
+  Measured dj = measure(*joda, kRounds);
   auto report = [](const char* what, const Measured& r) {
     std::printf("%-62s %6.1f ns/event CPU (%6.1f wall), %llu allocations\n", what,
                 r.cpu_ns_per_event, r.ns_per_event, static_cast<unsigned long long>(r.allocations));
@@ -274,6 +310,9 @@ TEST(TransformsHotPathTest, DISABLED_Throughput) {
   report("filter, 2 clauses (== and =~ /ERROR/), 4096-event batch:", f);
   report("mutate, 3 ops (rename, add_field template, remove_field):", m);
   report("mutate, gsub with a capture group:", g);
+  report("parse_json, 7 keys merged at the top level (~120 bytes):", j);
+  report("date ISO8601 with an offset:", d);
+  report("date \"MMM dd HH:mm:ss\" with timezone %{tz}:", dj);
   EXPECT_EQ(f.kept, static_cast<std::size_t>(kBatchEvents / 4));
 }
 
