@@ -78,6 +78,28 @@ void append_json(std::string& out, const Object& o) {
   out += '}';
 }
 
+void append_json(std::string& out, const Event& e, const JsonOptions& options) {
+  out += '{';
+  bool first = true;
+  for (const auto& f : e.root().fields) {
+    if (options.skip_metadata && f.key == "@metadata") continue;
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, f.key);
+    out += ':';
+    if (options.normalize_timestamp && f.value.is_string() && f.key == "@timestamp") {
+      if (auto t = parse_rfc3339(f.value.as_string())) {
+        out += '"';
+        append_iso8601_millis(out, *t);
+        out += '"';
+        continue;
+      }
+    }
+    append_json(out, f.value);
+  }
+  out += '}';
+}
+
 void append_json(std::string& out, const Value& v) {
   switch (v.kind()) {
     case Value::Kind::kNull: out += "null"; break;
