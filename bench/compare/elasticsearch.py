@@ -73,7 +73,7 @@ def run_once(args) -> bl.Run | str:
             return "the _bulk endpoint did not start"
         es_port = int(line[1])
         source_type = "syslog" if args.feeder == "syslog" else "beats"
-        extra = "    mode: tcp" if args.feeder == "syslog" else ""
+        extra = f"    mode: tcp\n    batch_max_events: {args.batch_events}" if args.feeder == "syslog" else ""
         conf = bl.render(CONFIGS / "elasticsearch-logferry.yaml", work / "logferry.yaml",
                          {"WORK": work, "PORT": port, "ES_PORT": es_port, "SOURCE_TYPE": source_type,
                           "SOURCE_EXTRA": extra, "FLUSH_SIZE": args.flush_size, "IN_FLIGHT": args.in_flight})
@@ -89,7 +89,9 @@ def run_once(args) -> bl.Run | str:
                           note="logferry did not listen: " + recv.log_tail(5).replace("\n", "; "))
         time.sleep(0.3)  # connected to the endpoint, template installed
         cpu_before, _ = recv.mark()
-        base_items = stats(es_port)["items"]
+        endpoint_cpu_before, _ = bl.tree_sample(endpoint.pid)
+        base = stats(es_port)
+        base_items = base["items"]
         t0 = time.monotonic()
         feeder = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                   start_new_session=True)
@@ -106,16 +108,21 @@ def run_once(args) -> bl.Run | str:
                 break
             time.sleep(0.05)
         cpu_done, rss = recv.mark()
+        endpoint_cpu = bl.tree_sample(endpoint.pid)[0] - endpoint_cpu_before
         time.sleep(0.5)  # repeats would show up here
-        final = stats(es_port)["items"] - base_items
+        end = stats(es_port)
+        final = end["items"] - base_items
         feeder.wait(timeout=30)
         ok = done_t is not None and final == args.count
         note = "" if ok else f"endpoint saw {final} of {args.count} items"
         if not ok:
             bl.log(f"  {note}\n  log tail:\n{recv.log_tail()}")
         wall = (done_t or time.monotonic()) - t0
-        return bl.Run(ok=ok, expected=args.count, got=final, wall_s=wall, cpu_s=cpu_done - cpu_before,
-                      peak_rss_mib=rss / 1024, note=note)
+        r = bl.Run(ok=ok, expected=args.count, got=final, wall_s=wall, cpu_s=cpu_done - cpu_before,
+                   peak_rss_mib=rss / 1024, note=note)
+        r.endpoint_cpu_s = endpoint_cpu
+        r.requests = end["requests"] - base["requests"]
+        return r
     finally:
         for p in (feeder, endpoint):
             if p is not None and p.poll() is None:
@@ -134,7 +141,8 @@ def main() -> int:
     ap.add_argument("--feeder", choices=["syslog", "beats"], default="syslog",
                     help="syslog: syslog source + syslog_flood; beats: beats source + beats_client")
     ap.add_argument("--connections", type=int, default=1, help="feeder connections (1)")
-    ap.add_argument("--flush-size", type=int, default=500, help="sink flush_size (500)")
+    ap.add_argument("--batch-events", type=int, default=2048, help="syslog source batch_max_events (2048)")
+    ap.add_argument("--flush-size", type=int, default=1000, help="sink flush_size (1000)")
     ap.add_argument("--in-flight", type=int, default=4, help="sink max_in_flight (4)")
     ap.add_argument("--logferry", help="logferry binary (default build/logferry)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per run at most (600)")
@@ -152,7 +160,9 @@ def main() -> int:
             return 1
         s.runs.append(got)
         bl.log(f"  {got.got} events in {got.wall_s:.2f} s, CPU {got.cpu_s:.2f} s, "
-               f"peak RSS {got.peak_rss_mib:.1f} MiB{'' if got.ok else ', ' + got.note}")
+               f"peak RSS {got.peak_rss_mib:.1f} MiB, endpoint CPU {got.endpoint_cpu_s:.2f} s, "
+               f"{got.requests} _bulk requests"
+               f"{'' if got.ok else ', ' + got.note}")
     notes: list[str] = []
     status = bl.status_and_notes(s, notes)
     good = s.good()

@@ -20,6 +20,11 @@ void append_member(std::string& out, std::string_view key, std::string_view valu
 
 }  // namespace
 
+BulkEncoder::BulkEncoder(ActionConfig config) : config_(std::move(config)) {
+  if (config_.action.is_constant() && config_.action.text() == "index") constant_action_ = BulkAction::kIndex;
+  if (config_.action.is_constant() && config_.action.text() == "create") constant_action_ = BulkAction::kCreate;
+}
+
 void BulkEncoder::append_type(const Event& event, std::string& out) {
   if (config_.document_type) {
     if (major_ >= 8) return;
@@ -39,14 +44,18 @@ void BulkEncoder::append_type(const Event& event, std::string& out) {
 
 std::optional<MappingError> BulkEncoder::encode(const Event& event, std::string& out, BulkItem& item) {
   std::size_t start = out.size();
-  scratch_.clear();
-  config_.action.render(event, scratch_);
-  if (scratch_ == "index") {
-    item.action = BulkAction::kIndex;
-  } else if (scratch_ == "create") {
-    item.action = BulkAction::kCreate;
+  if (constant_action_) {
+    item.action = *constant_action_;
   } else {
-    return MappingError{"Elasticsearch doesn't support [" + scratch_ + "] action"};
+    scratch_.clear();
+    config_.action.render(event, scratch_);
+    if (scratch_ == "index") {
+      item.action = BulkAction::kIndex;
+    } else if (scratch_ == "create") {
+      item.action = BulkAction::kCreate;
+    } else {
+      return MappingError{"Elasticsearch doesn't support [" + scratch_ + "] action"};
+    }
   }
   out += item.action == BulkAction::kIndex ? "{\"index\":{\"_index\":" : "{\"create\":{\"_index\":";
   scratch_.clear();

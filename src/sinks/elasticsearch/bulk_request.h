@@ -48,7 +48,7 @@ struct MappingError {
 
 class BulkEncoder {
  public:
-  explicit BulkEncoder(ActionConfig config) : config_(std::move(config)) {}
+  explicit BulkEncoder(ActionConfig config);
 
   // The server's major version decides `_type`: always sent below 7 (default "doc" on 6,
   // the event's `type` or "doc" on 5), on 7 only when document_type is set, never from 8.
@@ -63,6 +63,7 @@ class BulkEncoder {
   void append_type(const Event& event, std::string& out);
 
   ActionConfig config_;
+  std::optional<BulkAction> constant_action_;  // when `action` has no placeholder
   int major_ = 8;
   std::string scratch_;  // rendered template values, reused
 };

@@ -63,7 +63,7 @@ class ElasticsearchSink final : public Sink {
     std::string template_file;
     std::string template_name = "logstash";
     bool template_overwrite = false;
-    int64_t flush_size = 500;
+    int64_t flush_size = 1000;
     config::ByteSize max_bulk_bytes{20u << 20};
     int64_t max_in_flight = 4;
     config::Duration timeout = std::chrono::seconds(60);
@@ -109,7 +109,7 @@ class ElasticsearchSink final : public Sink {
   struct Settings {
     std::vector<Host> hosts;
     net::HttpRequest base_request;   // headers (auth, content type), TLS, timeouts
-    std::size_t flush_size = 500;
+    std::size_t flush_size = 1000;
     std::size_t max_bulk_bytes = 20u << 20;
     std::size_t max_in_flight = 4;
     int compression_level = 0;       // 0: no gzip
