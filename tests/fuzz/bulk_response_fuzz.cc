@@ -1,5 +1,5 @@
 // Elasticsearch _bulk response parser: any bytes give a parse result or an error, never a crash,
-// and every view it returns points inside the body (ASan checks the reads below).
+// every error view it returns points inside the body, and the action is one of a fixed set.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -17,7 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const char* end = begin + body.size();
   std::size_t sum = 0;
   for (const auto& item : r.items) {
-    for (std::string_view v : {item.action, item.error_type, item.error_json}) {
+    if (item.action != "index" && item.action != "create" && item.action != "update" &&
+        item.action != "delete" && item.action != "unknown")
+      __builtin_trap();
+    for (std::string_view v : {item.error_type, item.error_json}) {
       if (!v.empty() && (v.data() < begin || v.data() + v.size() > end)) __builtin_trap();
       for (char c : v) sum += static_cast<unsigned char>(c);
     }

@@ -12,6 +12,14 @@ Result<bool> fail(std::string_view what) {
   return unexpected(ErrorCode::kDataLoss, "not a bulk response: " + std::string(what));
 }
 
+// The action as a view of static text: simdjson unescapes keys into its own buffer, which the
+// next parse reuses.
+std::string_view intern_action(std::string_view key) {
+  for (std::string_view a : {"index", "create", "update", "delete"})
+    if (key == a) return a;
+  return "unknown";
+}
+
 // One item: {"<action>": {"status": N, "error": {...}, ...}}.
 bool parse_item(od::value item, BulkItemResult& r) {
   od::object outer;
@@ -19,7 +27,7 @@ bool parse_item(od::value item, BulkItemResult& r) {
   for (auto field : outer) {
     std::string_view key;
     if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
-    r.action = key;
+    r.action = intern_action(key);
     od::object props;
     if (field.value().get_object().get(props) != simdjson::SUCCESS) return false;
     bool have_status = false;

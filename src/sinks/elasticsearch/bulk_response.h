@@ -7,7 +7,7 @@
 //     {"index":{"_index":"logstash-2026.12.02","_id":"x","status":201,...}},
 //     {"create":{"status":409,"error":{"type":"version_conflict_engine_exception","reason":"..."}}}]}
 //
-// Items are written into a caller-owned vector that keeps its capacity; their string views
+// Items are written into a caller-owned vector that keeps its capacity; their error views
 // point into the body, which must stay alive and unmodified while they are used.
 #pragma once
 
@@ -22,7 +22,7 @@ namespace logferry::sinks::elasticsearch {
 
 struct BulkItemResult {
   int status = 0;
-  std::string_view action;      // "index", "create", ...
+  std::string_view action;      // "index", "create", "update", "delete" or "unknown" (static text)
   std::string_view error_type;  // empty when there is no error
   std::string_view error_json;  // the raw "error" object, empty when there is none
 };
