@@ -296,7 +296,7 @@ class Schema {
   }
   template <class T>
   static std::string type_name() {
-    if constexpr (std::is_same_v<T, bool>) return "bool";
+    if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::optional<bool>>) return "bool";
     else if constexpr (std::is_integral_v<T>) return "integer";
     else if constexpr (std::is_floating_point_v<T>) return "number";
     else if constexpr (std::is_same_v<T, Template>) return "template";

@@ -1,5 +1,6 @@
 #include "core/json.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -8,11 +9,28 @@
 
 namespace logferry {
 
+namespace {
+
+// Bytes that go into a JSON string as they are: printable ASCII other than '"' and '\\'.
+constexpr auto kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   std::size_t i = 0;
   while (i < s.size()) {
+    // Copy the run of plain bytes in one append: most text is all plain.
+    std::size_t run = i;
+    while (run < s.size() && kPlain[static_cast<unsigned char>(s[run])]) ++run;
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       std::size_t n = utf8_sequence_length(s, i);
@@ -32,13 +50,9 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
     }
     ++i;
   }
@@ -67,11 +81,10 @@ void append_int(std::string& out, int64_t i) {
 
 namespace {
 
-void append_fields(std::string& out, const Object& o, bool skip_metadata) {
+void append_fields(std::string& out, const Object& o) {
   out += '{';
   bool first = true;
   for (const auto& f : o.fields) {
-    if (skip_metadata && f.key == "@metadata") continue;
     if (!first) out += ',';
     first = false;
     append_json_string(out, f.key);
@@ -83,8 +96,30 @@ void append_fields(std::string& out, const Object& o, bool skip_metadata) {
 
 }  // namespace
 
-void append_json(std::string& out, const Object& o) { append_fields(out, o, false); }
-void append_json(std::string& out, const Event& e) { append_fields(out, e.root(), true); }
+void append_json(std::string& out, const Object& o) { append_fields(out, o); }
+void append_json(std::string& out, const Event& e) { append_json(out, e, JsonOptions{}); }
+
+void append_json(std::string& out, const Event& e, const JsonOptions& options) {
+  out += '{';
+  bool first = true;
+  for (const auto& f : e.root().fields) {
+    if (options.skip_metadata && f.key == "@metadata") continue;
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, f.key);
+    out += ':';
+    if (options.normalize_timestamp && f.value.is_string() && f.key == "@timestamp") {
+      if (auto t = parse_rfc3339(f.value.as_string())) {
+        out += '"';
+        append_iso8601_millis(out, *t);
+        out += '"';
+        continue;
+      }
+    }
+    append_json(out, f.value);
+  }
+  out += '}';
+}
 
 void append_json(std::string& out, const Value& v) {
   switch (v.kind()) {

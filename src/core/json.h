@@ -18,6 +18,16 @@ void append_json(std::string& out, const Object& o);
 // for the pipeline's templates and conditions, never output).
 void append_json(std::string& out, const Event& e);
 
+// How an event is written as a document for another system (Elasticsearch, a JSON codec).
+struct JsonOptions {
+  // Leave out the top-level "@metadata": Logstash never outputs it, it is for the pipeline.
+  bool skip_metadata = true;
+  // A top-level "@timestamp" held as an RFC 3339 string is written as Logstash prints its
+  // Timestamp (ISO 8601 UTC, milliseconds, "Z"); a string that does not parse is kept.
+  bool normalize_timestamp = false;
+};
+void append_json(std::string& out, const Event& e, const JsonOptions& options);
+
 // Appends the text form a template shows for a value: strings as they are, numbers and bools
 // as text, timestamps as ISO 8601 UTC with milliseconds, lists joined by ",", maps as JSON.
 void append_text(std::string& out, const Value& v);

@@ -13,13 +13,29 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Where a transfer's response body goes, and how much of it to keep.
+struct BodySink {
+  std::string* body;
+  std::size_t limit;
+};
+
 std::size_t collect_body(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  // Bodies are for diagnostics (error items, messages): keep at most 1 MiB.
+  auto* sink = static_cast<BodySink*>(user);
   std::size_t bytes = size * n;
-  if (out->size() < (1u << 20)) out->append(data, std::min(bytes, (1u << 20) - out->size()));
+  std::string& out = *sink->body;
+  if (out.size() < sink->limit) out.append(data, std::min(bytes, sink->limit - out.size()));
   return bytes;
 }
+
+ErrorCode code_of(CURLcode rc) {
+  return (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) ? ErrorCode::kInvalidArgument
+                                                                         : ErrorCode::kUnavailable;
+}
+
+// Sets every option of one transfer on `c` (after curl_easy_reset, which keeps its connection
+// cache). `headers` must outlive the transfer.
+void configure(CURL* c, const HttpRequest& request, std::string_view body, curl_slist* headers,
+               BodySink* sink, std::atomic<bool>* aborted);
 
 int check_abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<std::atomic<bool>*>(user)->load() ? 1 : 0;
@@ -33,47 +49,107 @@ HttpClient::HttpClient() {
 }
 
 HttpClient::~HttpClient() {
+  for (void* h : multi_handles_) curl_easy_cleanup(static_cast<CURL*>(h));
+  if (multi_ != nullptr) curl_multi_cleanup(static_cast<CURLM*>(multi_));
   if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
 }
 
-Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
-  CURL* c = static_cast<CURL*>(curl_);
-  if (c == nullptr) return unexpected(ErrorCode::kInternal, "curl_easy_init failed");
-  curl_easy_reset(c);  // keeps the connection cache
-  HttpResponse response;
+namespace {
+
+curl_slist* header_list(const HttpRequest& request) {
   curl_slist* headers = nullptr;
   for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
   // No "Expect: 100-continue" round trip for larger bodies.
-  headers = curl_slist_append(headers, "Expect:");
+  return curl_slist_append(headers, "Expect:");
+}
+
+void configure(CURL* c, const HttpRequest& request, std::string_view body, curl_slist* headers,
+               BodySink* sink, std::atomic<bool>* aborted) {
+  curl_easy_reset(c);  // keeps the connection cache
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  if (request.method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);  // a HEAD answer has no body to wait for
+  } else {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
   if (request.method != "GET" && request.method != "HEAD") {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   }
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &check_abort);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &aborted_);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, aborted);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, request.verify_tls ? 1L : 0L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, request.verify_tls ? 2L : 0L);
   if (!request.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, request.ca_file.c_str());
+  if (!request.cert_file.empty()) curl_easy_setopt(c, CURLOPT_SSLCERT, request.cert_file.c_str());
+  if (!request.key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, request.key_file.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
+  CURL* c = static_cast<CURL*>(curl_);
+  if (c == nullptr) return unexpected(ErrorCode::kInternal, "curl_easy_init failed");
+  HttpResponse response;
+  BodySink sink{&response.body, request.max_response_bytes};
+  curl_slist* headers = header_list(request);
+  configure(c, request, request.body, headers, &sink, &aborted_);
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
-  if (rc != CURLE_OK) {
-    ErrorCode code = (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
-                         ? ErrorCode::kInvalidArgument
-                         : ErrorCode::kUnavailable;
-    return unexpected(code, std::string(curl_easy_strerror(rc)));
-  }
+  if (rc != CURLE_OK) return unexpected(code_of(rc), std::string(curl_easy_strerror(rc)));
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
+}
+
+void HttpClient::send_all(std::span<HttpExchange> exchanges, const std::stop_token& stop) {
+  if (multi_ == nullptr) multi_ = curl_multi_init();
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  while (multi_handles_.size() < exchanges.size()) multi_handles_.push_back(curl_easy_init());
+  std::vector<curl_slist*> headers(exchanges.size(), nullptr);
+  std::vector<BodySink> sinks(exchanges.size());
+  for (std::size_t i = 0; i < exchanges.size(); ++i) {
+    HttpExchange& x = exchanges[i];
+    x.response.status = 0;
+    x.response.body.clear();
+    x.error.reset();
+    CURL* c = static_cast<CURL*>(multi_handles_[i]);
+    sinks[i] = BodySink{&x.response.body, x.request->max_response_bytes};
+    headers[i] = header_list(*x.request);
+    configure(c, *x.request, x.body.value_or(std::string_view(x.request->body)), headers[i],
+              &sinks[i], &aborted_);
+    curl_easy_setopt(c, CURLOPT_PRIVATE, &x);
+    curl_multi_add_handle(multi, c);
+  }
+  int running = static_cast<int>(exchanges.size());
+  while (running > 0 && !stop.stop_requested() && !aborted_.load()) {
+    if (curl_multi_perform(multi, &running) != CURLM_OK) break;
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      HttpExchange* x = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &x);
+      if (msg->data.result == CURLE_OK) {
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &x->response.status);
+      } else {
+        x->error = Error{code_of(msg->data.result), curl_easy_strerror(msg->data.result)};
+      }
+    }
+    if (running > 0) curl_multi_poll(multi, nullptr, 0, 100, nullptr);  // wakes for stop checks
+  }
+  for (std::size_t i = 0; i < exchanges.size(); ++i) {
+    HttpExchange& x = exchanges[i];
+    if (x.response.status == 0 && !x.error) x.error = Error{ErrorCode::kUnavailable, "aborted"};
+    curl_multi_remove_handle(multi, static_cast<CURL*>(multi_handles_[i]));
+    curl_slist_free_all(headers[i]);
+  }
 }
 
 }  // namespace logferry::net

@@ -12,7 +12,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
+#include <span>
+#include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -28,11 +32,25 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout{5'000};
   bool verify_tls = true;
   std::string ca_file;                // empty: system CAs
+  std::string cert_file;              // client certificate (PEM), optional
+  std::string key_file;               // its key (PEM)
+  // Response bodies are kept up to this size (the rest is read and discarded).
+  std::size_t max_response_bytes = 1u << 20;
 };
 
 struct HttpResponse {
   long status = 0;
   std::string body;
+};
+
+// One request of HttpClient::send_all(). `body`, when set, is sent instead of request->body
+// (a view into a buffer the caller owns, so a request is not copied). The response's body
+// keeps its capacity across calls.
+struct HttpExchange {
+  const HttpRequest* request = nullptr;
+  std::optional<std::string_view> body;
+  HttpResponse response;
+  std::optional<Error> error;  // set when no response came back (as send() returns)
 };
 
 class HttpClient {
@@ -45,12 +63,18 @@ class HttpClient {
   // A response for any HTTP status; an error (kUnavailable) when no response came back:
   // refused, reset, timed out, DNS, TLS. kInvalidArgument for an unusable URL.
   Result<HttpResponse> send(const HttpRequest& request);
+  // Several requests at once (curl multi: each on its own keep-alive connection from one
+  // shared pool, reused across calls). Returns when every exchange has a response or an
+  // error, or soon after `stop` is requested (the unfinished ones get kUnavailable).
+  void send_all(std::span<HttpExchange> exchanges, const std::stop_token& stop);
   // Makes a send() in progress (on another thread) return soon with an error.
   void abort() { aborted_.store(true); }
   void reset_abort() { aborted_.store(false); }
 
  private:
   void* curl_;  // CURL*, kept out of the header
+  void* multi_ = nullptr;              // CURLM*, created by the first send_all()
+  std::vector<void*> multi_handles_;   // CURL* per parallel slot, reused
   std::atomic<bool> aborted_{false};
 };
 

@@ -3,6 +3,7 @@
 #include "sinks/alert/alert_sink.h"
 #include "sinks/blackhole/blackhole_sink.h"
 #include "sinks/console/console_sink.h"
+#include "sinks/elasticsearch/elasticsearch_sink.h"
 #include "sinks/file/file_sink.h"
 #include "sinks/syslog/syslog_sink.h"
 
@@ -10,6 +11,7 @@ namespace logferry::sinks {
 
 void register_sinks(config::Registry& registry) {
   registry.add_sink<SyslogSink>();
+  registry.add_sink<ElasticsearchSink>();
   registry.add_sink<FileSink>();
   registry.add_sink<AlertSink>();
   registry.add_sink<ConsoleSink>();
