@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace logferry::testing {
 
 namespace {
@@ -25,15 +27,34 @@ uint16_t free_port(int type) {
 uint16_t free_tcp_port() { return free_port(SOCK_STREAM); }
 uint16_t free_udp_port() { return free_port(SOCK_DGRAM); }
 
-bool tcp_port_open(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+int tcp_connect(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(port);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool tcp_port_open(uint16_t port) {
+  int fd = tcp_connect(port);
+  if (fd >= 0) ::close(fd);
+  return fd >= 0;
+}
+
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
 }
 
 std::filesystem::path logferry_binary() { return LOGFERRY_BINARY; }
