@@ -106,7 +106,8 @@ int run_pipeline(const std::filesystem::path& file) {
          {"/readyz", [&ready] {
             return ready ? net::HttpResponse{200, "text/plain", "ready\n"}
                          : net::HttpResponse{503, "text/plain", "starting\n"};
-          }}});
+          }}},
+        net::HttpServerLimits{}, &metrics);
     if (!server) {
       log_error("{}", server.error().message);
       return 1;

@@ -19,6 +19,10 @@ bool tcp_port_open(uint16_t port);
 int tcp_connect(uint16_t port);
 // Writes all of `data` (blocking); false on an error (e.g. the peer closed).
 bool send_all(int fd, std::string_view data);
+// Everything the peer sends until it closes, or until `timeout` passes without data.
+std::string read_until_closed(int fd, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// Connects, sends `request` as it is (raw HTTP), returns the whole answer ("" if none).
+std::string http_exchange(uint16_t port, std::string_view request);
 
 std::filesystem::path logferry_binary();
 std::filesystem::path source_dir();
