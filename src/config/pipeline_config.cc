@@ -21,8 +21,14 @@ struct BufferOptions {
 
 struct ApiOptions {
   std::string address;
+  Duration ready_timeout = std::chrono::seconds(30);
   static void describe(Schema<ApiOptions>& s) {
     s.field("address", &ApiOptions::address).doc("HOST:PORT for /metrics, /healthz, /readyz.");
+    s.field("ready_timeout", &ApiOptions::ready_timeout)
+        .doc("/readyz fails once a sink has held events it cannot deliver for this long.");
+    s.check([](const ApiOptions& o, CheckContext& ctx) {
+      if (o.ready_timeout.count() < 0) ctx.error("ready_timeout", "must not be negative");
+    });
   }
 };
 
@@ -175,6 +181,7 @@ PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path
       ApiOptions::describe(s);
       s.bind(a, api, diags, "api.");
       cfg.api_address = api.address;
+      cfg.api_ready_timeout = api.ready_timeout;
     }
   }
   read_stage<Source>(root, "sources", false,

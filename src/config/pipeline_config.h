@@ -2,6 +2,7 @@
 // Loading never builds a component; validate stops here.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -42,6 +43,8 @@ struct PipelineConfig {
   std::filesystem::path config_dir;
   std::filesystem::path data_dir = "./data";
   std::string api_address;  // empty: no API server
+  // /readyz fails once a sink has been unable to deliver held events for this long.
+  std::chrono::milliseconds api_ready_timeout = std::chrono::seconds(30);
   std::vector<SourceConfig> sources;
   std::vector<TransformConfig> transforms;
   std::vector<SinkConfig> sinks;
