@@ -19,6 +19,10 @@ struct ComponentConfig {
   std::string type;
   int line = 0;
   std::vector<std::string> inputs;
+  std::vector<int> input_lines;  // the line of each `inputs:` item, for validate errors
+
+  // The line of inputs[i] (the component's line when unknown).
+  int input_line(std::size_t i) const { return i < input_lines.size() ? input_lines[i] : line; }
 };
 
 struct SourceConfig : ComponentConfig {
