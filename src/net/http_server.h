@@ -55,7 +55,4 @@ class HttpServer {
   virtual uint16_t port() const = 0;
 };
 
-// Splits "HOST:PORT" / "[v6]:PORT" / ":PORT". Port must be 0..65535.
-Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& address);
-
 }  // namespace logferry::net

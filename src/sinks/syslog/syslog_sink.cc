@@ -1,6 +1,6 @@
 #include "sinks/syslog/syslog_sink.h"
 
-#include "net/http_server.h"  // split_host_port
+#include "net/host_port.h"
 
 namespace logferry::sinks {
 
