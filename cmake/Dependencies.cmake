@@ -9,6 +9,9 @@ find_package(fmt REQUIRED)
 find_package(yaml-cpp REQUIRED)
 # simdjson: parses Docker json-file lines and JSON payloads at GB/s without per-line allocation.
 find_package(simdjson REQUIRED)
+# PEGTL (header-only): the grammar of Logstash pipeline files (.conf, src/config/logstash);
+# a parser library made for grammars gives 'expected ...' errors at a line for free.
+find_package(pegtl REQUIRED)
 # CLI11: the command line (run / validate / --version / --help).
 find_package(CLI11 REQUIRED)
 # OpenSSL: TLS for the syslog sink and source (CA verification, client certificates).
@@ -21,8 +24,21 @@ find_package(zstd REQUIRED)
 find_package(CURL REQUIRED)
 # RE2: linear-time regular expressions for alert rules, filter conditions and grok.
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
-# librelp: RELP (rsyslog's reliable protocol) for the syslog source and sink.
-pkg_check_modules(RELP REQUIRED IMPORTED_TARGET relp)
+# PCRE2 (8-bit, with JIT): the grok filter. Grok patterns are written for Oniguruma (Ruby) and use
+# lookbehind and lookahead, atomic groups, possessive quantifiers, backreferences and named groups,
+# which RE2 cannot express; PCRE2 supports all of them, and its JIT compiler keeps backtracking
+# patterns such as %{COMBINEDAPACHELOG} fast (figures in docs/grok.md). Debian ships a .pc file.
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# Not librelp: RELP is spoken by our own framing on both sides (src/net/relp_client,
+# src/sources/syslog/relp_session). librelp acks when its callback returns, so an ack deferred
+# until the sinks delivered would stall every session, and its client cannot wait for acks.
+# abseil's time library: time zones for the date filter (Logstash's `timezone`, including
+# `%{field}` zones): reads the system tz database (/usr/share/zoneinfo, Debian's tzdata), so
+# historical rules and DST gaps come out as Joda's do; civil-time arithmetic for parsed dates.
+# Chosen over Howard Hinnant's date library because Debian's abseil ships CMake targets
+# (absl::time) and its TimeZone::At() reports skipped and repeated local times directly,
+# which is exactly Joda's gap/overlap rule.
+find_package(absl REQUIRED)
 
 # Standalone Asio (header-only): event loop, sockets, timers and TLS streams for network
 # components. Kept out of core headers so most translation units never parse it.

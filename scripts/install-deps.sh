@@ -3,8 +3,9 @@
 # Why each library is there: cmake/Dependencies.cmake.
 set -euo pipefail
 build=(g++ cmake ninja-build pkg-config clang libclang-rt-14-dev)
-libs=(libasio-dev libssl-dev libsimdjson-dev libyaml-cpp-dev libre2-dev librelp-dev
-      libcurl4-openssl-dev libfmt-dev libcli11-dev zlib1g-dev libzstd-dev)
+libs=(libasio-dev libssl-dev libsimdjson-dev libyaml-cpp-dev libre2-dev libpcre2-dev
+      libcurl4-openssl-dev libfmt-dev libcli11-dev zlib1g-dev libzstd-dev
+      libabsl-dev tzdata tao-pegtl-dev)
 tests=(libgtest-dev libgmock-dev libbenchmark-dev openssl bsdutils curl procps python3)
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

@@ -10,9 +10,12 @@
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <vector>
 
+#include "config/logstash/conf_to_pipeline.h"
 #include "config/pipeline_config.h"
 #include "core/log.h"
+#include "app/logstash_api.h"
 #include "core/metrics.h"
 #include "net/http_server.h"
 #include "runtime/topology.h"
@@ -26,9 +29,14 @@ std::string node_name() {
   return "localhost";
 }
 
+config::ConfDefaults& conf_defaults() {
+  static config::ConfDefaults defaults;
+  return defaults;
+}
+
 int validate(const std::filesystem::path& file) {
   config::Diagnostics diags(file.string());
-  (void)config::load_pipeline_file(file, registry(), diags);
+  (void)config::load_pipeline_file(file, registry(), diags, conf_defaults());
   if (!diags.ok()) {
     std::fputs(diags.format().c_str(), stdout);
     return 2;
@@ -49,7 +57,7 @@ struct FileIdentity {
   bool operator==(const FileIdentity&) const = default;
 };
 
-FileIdentity identify(const std::filesystem::path& file) {
+FileIdentity identify_file(const std::filesystem::path& file) {
   FileIdentity id;
   std::error_code ec;
   id.canonical = std::filesystem::canonical(file, ec).string();
@@ -60,6 +68,16 @@ FileIdentity identify(const std::filesystem::path& file) {
     id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   }
   return id;
+}
+
+// A `-c DIR` of .conf files changes when any of them does, or one is added or removed.
+std::vector<FileIdentity> identify(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return {identify_file(path)};
+  std::vector<FileIdentity> ids = {identify_file(path)};
+  config::Diagnostics ignored;
+  for (const auto& f : config::logstash::conf_files(path, ignored)) ids.push_back(identify_file(f));
+  return ids;
 }
 
 Result<std::unique_ptr<runtime::Topology>> start_topology(const config::PipelineConfig& cfg,
@@ -107,7 +125,7 @@ class LiveTopology {
 
 int run_pipeline(const std::filesystem::path& file) {
   config::Diagnostics diags(file.string());
-  config::PipelineConfig cfg = config::load_pipeline_file(file, registry(), diags);
+  config::PipelineConfig cfg = config::load_pipeline_file(file, registry(), diags, conf_defaults());
   if (!diags.ok()) {
     std::fputs(diags.format().c_str(), stderr);
     return 2;
@@ -128,16 +146,19 @@ int run_pipeline(const std::filesystem::path& file) {
   LiveTopology live;
   live.set(nullptr, cfg.api_ready_timeout);
   std::unique_ptr<net::HttpServer> api;
+  LogstashApi logstash_api(metrics, node_name(), cfg.api_address);
+  logstash_api.set_pipeline(cfg);
   if (!cfg.api_address.empty()) {
-    auto server = net::HttpServer::start(
-        cfg.api_address,
+    auto routes = logstash_api.routes();
+    routes.insert(
         {{"/metrics", [&metrics] {
             return net::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
                                      metrics.render_prometheus()};
           }},
          {"/healthz", [] { return net::HttpResponse{200, "text/plain", "ok\n"}; }},
-         {"/readyz", [&ready, &live] { return live.readiness(ready); }}},
-        net::HttpServerLimits{}, &metrics);
+         {"/readyz", [&ready, &live] { return live.readiness(ready); }}});
+    auto server = net::HttpServer::start(cfg.api_address, std::move(routes), net::HttpServerLimits{},
+                                         &metrics);
     if (!server) {
       log_error("{}", server.error().message);
       return 1;
@@ -160,7 +181,7 @@ int run_pipeline(const std::filesystem::path& file) {
   log_info("logferry {} running {} ({} sources, {} transforms, {} sinks)", LOGFERRY_VERSION,
            file.string(), cfg.sources.size(), cfg.transforms.size(), cfg.sinks.size());
 
-  FileIdentity identity = identify(file);
+  std::vector<FileIdentity> identity = identify(file);
   while (true) {
     timespec timeout{0, 500'000'000};
     int sig = sigtimedwait(&signals, nullptr, &timeout);
@@ -176,13 +197,13 @@ int run_pipeline(const std::filesystem::path& file) {
     if (sig == SIGHUP) {
       changed = true;
     } else {
-      FileIdentity now = identify(file);
-      if (!(now == identity) && !now.canonical.empty()) changed = true;
+      std::vector<FileIdentity> now = identify(file);
+      if (now != identity && !now.front().canonical.empty()) changed = true;
     }
     if (!changed) continue;
     identity = identify(file);
     config::Diagnostics new_diags(file.string());
-    config::PipelineConfig next = config::load_pipeline_file(file, registry(), new_diags);
+    config::PipelineConfig next = config::load_pipeline_file(file, registry(), new_diags, conf_defaults());
     if (!new_diags.ok()) {
       reload_errors.add();
       log_error("config reload refused, keeping the running pipeline:\n{}", new_diags.format());
@@ -205,6 +226,7 @@ int run_pipeline(const std::filesystem::path& file) {
       }
     } else {
       cfg = std::move(next);
+      logstash_api.set_pipeline(cfg);
       reloads.add();
       log_info("reloaded {}", file.string());
     }
@@ -225,10 +247,27 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", std::string("logferry ") + LOGFERRY_VERSION);
   cli.require_subcommand(1);
   std::string config_file;
-  auto* run = cli.add_subcommand("run", "Run the pipeline in FILE (.yaml/.yml native, .conf Logstash)");
-  run->add_option("-c,--config", config_file, "Config file")->required();
-  auto* check = cli.add_subcommand("validate", "Check FILE; print FILE:LINE: message per problem, exit 2 if any");
-  check->add_option("-c,--config", config_file, "Config file")->required();
+  // What a Logstash pipeline cannot say itself (logstash.yml's path.data, api.http.host/port,
+  // config.support_escapes); native YAML configs carry their own data_dir and api.
+  config::ConfDefaults& conf = conf_defaults();
+  if (const char* d = std::getenv("LOGFERRY_DATA_DIR"); d != nullptr && *d != '\0') conf.data_dir = d;
+  if (const char* a = std::getenv("LOGFERRY_API_ADDRESS"); a != nullptr) conf.api_address = a;
+  std::string data_dir_flag, api_flag;
+  auto conf_flags = [&](CLI::App* sub) {
+    sub->add_option("--data-dir", data_dir_flag,
+                    "For .conf pipelines: positions and buffers (default ./data, or $LOGFERRY_DATA_DIR)");
+    sub->add_option("--api-address", api_flag,
+                    "For .conf pipelines: HOST:PORT of /metrics, /healthz, /readyz (or $LOGFERRY_API_ADDRESS)");
+    sub->add_flag("--config-support-escapes", conf.support_escapes,
+                  "For .conf pipelines: process \\n \\t \\\" ... in strings (Logstash's config.support_escapes)");
+  };
+  auto* run = cli.add_subcommand("run", "Run the pipeline in FILE (.yaml/.yml native, .conf Logstash) "
+                                        "or every *.conf of DIR");
+  run->add_option("-c,--config", config_file, "Config file or directory of .conf files")->required();
+  conf_flags(run);
+  auto* check = cli.add_subcommand("validate", "Check FILE or DIR; print FILE:LINE: message per problem, exit 2 if any");
+  check->add_option("-c,--config", config_file, "Config file or directory of .conf files")->required();
+  conf_flags(check);
   std::string demo_dir = "demo-out";
   bool keep_running = false;
   auto* demo = cli.add_subcommand(
@@ -238,6 +277,9 @@ int main(int argc, char** argv) {
   demo->add_flag("--keep-running", keep_running, "Keep the demo pipeline running until Ctrl-C");
 
   auto* docs = cli.add_subcommand("docs", "Print the configuration reference (Markdown) generated from the component schemas");
+  bool logstash_docs = false;
+  docs->add_flag("--logstash", logstash_docs,
+                 "Print the plugin and setting tables of docs/logstash.md instead");
 
   std::string types_footer = "\nComponent types:\n  sources:";
   for (const auto& c : registry().sources()) types_footer += " " + c.type;
@@ -254,11 +296,15 @@ int main(int argc, char** argv) {
     int rc = cli.exit(e);
     return rc == 0 ? 0 : 2;
   }
+  if (!data_dir_flag.empty()) conf.data_dir = data_dir_flag;
+  if (!api_flag.empty()) conf.api_address = api_flag;
   if (*run) return run_pipeline(config_file);
   if (*check) return validate(config_file);
   if (*demo) return run_demo(demo_dir, keep_running);
   if (*docs) {
-    std::fputs(reference_markdown().c_str(), stdout);
+    std::fputs(logstash_docs ? config::logstash::reference_markdown(registry()).c_str()
+                             : reference_markdown().c_str(),
+               stdout);
     return 0;
   }
   return 2;

@@ -53,8 +53,15 @@ std::string reference_markdown() {
       "Logstash sprintf syntax (`%{field}`, `%{[a][b]}`, `%{+YYYY.MM.dd}`).\n\n"
       "Common keys: every transform and sink takes `inputs` (names of sources or transforms);\n"
       "every sink takes `buffer: {max_bytes: 8MiB}`, the bounded queue in front of it (when full,\n"
-      "its inputs wait: files stay on disk, TCP sources stop reading).\n"
-      "Sizes are written `512KiB`, `10MiB`, `1GB` or bytes; durations `250ms`, `5s`, `1m`, `2h`, `7d`.\n";
+      "its inputs wait: files stay on disk, TCP sources stop reading). `buffer: {type: disk,\n"
+      "max_bytes: 256MiB, sync: true, when_full: block|drop_newest}` keeps it in\n"
+      "`<data_dir>/<sink>/buffer/` instead: a batch's sources advance once it is written (and\n"
+      "synced), and after a restart or kill -9 the buffer is replayed in order (docs/disk_buffer.md).\n"
+      "Sizes are written `512KiB`, `10MiB`, `1GB` or bytes; durations `250ms`, `5s`, `1m`, `2h`, `7d`.\n\n"
+      "Top level: `workers` (default 1, up to 64) is the number of threads that run each source's\n"
+      "transforms (Logstash's `pipeline.workers`): batches are transformed in parallel and still\n"
+      "reach the sinks in the order the source produced them. `api: {address: HOST:PORT}` serves\n"
+      "`/metrics`, `/healthz`, `/readyz`, and Logstash's monitoring API (`GET /`, `GET /_node/stats`).\n";
   describe_stage(out, "Sources", registry().sources());
   describe_stage(out, "Transforms", registry().transforms());
   describe_stage(out, "Sinks", registry().sinks());

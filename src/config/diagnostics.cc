@@ -5,7 +5,7 @@ namespace logferry::config {
 std::string Diagnostics::format() const {
   std::string out;
   for (const auto& d : items_) {
-    out += file_;
+    out += d.file.empty() ? file_ : d.file;
     out += ':';
     out += std::to_string(d.line);
     out += ": ";

@@ -1,5 +1,7 @@
 #include "config/pipeline_config.h"
 
+#include "config/logstash/conf_to_pipeline.h"
+
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -12,10 +14,20 @@ namespace logferry::config {
 namespace {
 
 struct BufferOptions {
-  ByteSize max_bytes{8ull * 1024 * 1024};
+  std::string type = "memory";
+  ByteSize max_bytes{0};  // 0: the type's default
+  bool sync = true;
+  std::string when_full = "block";
   static void describe(Schema<BufferOptions>& s) {
+    s.field("type", &BufferOptions::type).one_of({"memory", "disk"})
+        .doc("memory (default) or disk: events survive restarts and kill -9 while the peer is down.");
     s.field("max_bytes", &BufferOptions::max_bytes)
-        .doc("Bytes of events queued in memory before the inputs are made to wait.");
+        .doc("Bytes of events held before the inputs are made to wait (memory 8MiB, disk 256MiB).");
+    s.field("sync", &BufferOptions::sync)
+        .doc("disk: fdatasync each batch before its source may advance (default true; false "
+             "survives a crash of logferry but not of the machine).");
+    s.field("when_full", &BufferOptions::when_full).one_of({"block", "drop_newest"})
+        .doc("block (default: the inputs wait) or drop_newest (new events are dropped and counted).");
   }
 };
 
@@ -159,12 +171,13 @@ PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path
     diags.error(1, "the config must be a map with sources, transforms and sinks");
     return cfg;
   }
-  static const std::set<std::string> kTopLevel = {"data_dir", "api", "sources", "transforms", "sinks"};
+  static const std::set<std::string> kTopLevel = {"data_dir", "api", "workers", "sources",
+                                                  "transforms", "sinks"};
   for (const MapEntry& entry : map_entries(root)) {
     const std::string& key = entry.key;
     if (!kTopLevel.count(key))
       diags.error(entry.line, "unknown top-level key '" + key +
-                                          "' (known: data_dir, api, sources, transforms, sinks)");
+                                          "' (known: data_dir, api, workers, sources, transforms, sinks)");
   }
   if (YAML::Node d = root["data_dir"]; d && !d.IsNull()) {
     std::string dir;
@@ -175,6 +188,16 @@ PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path
     }
   }
   if (cfg.data_dir.is_relative()) cfg.data_dir = config_dir / cfg.data_dir;
+  if (YAML::Node w = root["workers"]; w && !w.IsNull()) {
+    int64_t workers = 0;
+    if (auto err = decode(w, workers); !err.empty()) {
+      diags.error(line_of(w), "workers: " + err);
+    } else if (workers < 1 || workers > 64) {
+      diags.error(line_of(w), "workers: " + std::to_string(workers) + " is outside 1..64");
+    } else {
+      cfg.workers = static_cast<int>(workers);
+    }
+  }
   if (YAML::Node a = root["api"]; a && !a.IsNull()) {
     if (!a.IsMap()) {
       diags.error(line_of(a), "api: must be a map such as {address: 127.0.0.1:9880}");
@@ -208,7 +231,15 @@ PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path
       Schema<BufferOptions> s;
       BufferOptions::describe(s);
       s.bind(b, opts, diags, "sinks." + sink.name + ".buffer.");
-      sink.buffer_max_bytes = opts.max_bytes.bytes;
+      sink.buffer.type = opts.type;
+      sink.buffer.max_bytes = opts.max_bytes.bytes ? opts.max_bytes.bytes
+                              : opts.type == "disk" ? 256ull * 1024 * 1024
+                                                    : sink.buffer.max_bytes;
+      sink.buffer.sync = opts.sync;
+      sink.buffer.when_full = opts.when_full;
+      if (opts.when_full == "drop_newest" && opts.type != "disk")
+        diags.error(line_of(b["when_full"]), "sinks." + sink.name +
+                                                 ".buffer.when_full: drop_newest needs type: disk");
     }
   }
   check_graph(cfg, diags);
@@ -216,7 +247,10 @@ PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path
 }
 
 PipelineConfig load_pipeline_file(const std::filesystem::path& file, const Registry& registry,
-                                  Diagnostics& diags) {
+                                  Diagnostics& diags, const ConfDefaults& conf) {
+  std::error_code ec;
+  if (file.extension() == ".conf" || std::filesystem::is_directory(file, ec))
+    return logstash::load_conf(file, registry, diags, conf);
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     diags.error(0, "cannot read the config file");
@@ -225,11 +259,6 @@ PipelineConfig load_pipeline_file(const std::filesystem::path& file, const Regis
   std::ostringstream text;
   text << in.rdbuf();
   auto ext = file.extension().string();
-  if (ext == ".conf") {
-    diags.error(1, "Logstash pipeline syntax (.conf) is not supported by this build yet; "
-                   "use the native YAML config (see docs/configuration.md)");
-    return {};
-  }
   if (ext != ".yaml" && ext != ".yml") {
     diags.error(0, "unknown config file type '" + ext + "': use .yaml/.yml (native) or .conf (Logstash)");
     return {};

@@ -33,13 +33,20 @@ struct TransformConfig : ComponentConfig {
   Builder<Transform> build;
 };
 
+// `buffer:` of a sink: the bounded queue in front of it. When full, the sources feeding it wait
+// (files stay on disk, network sources stop reading).
+struct BufferConfig {
+  std::string type = "memory";  // memory | disk
+  // Memory: 8 MiB is tens of thousands of lines, enough to ride out a slow write, small enough
+  // that the collector's memory stays a fraction of rsyslog's. Disk: 256 MiB by default.
+  uint64_t max_bytes = 8ull * 1024 * 1024;
+  bool sync = true;                 // disk: fdatasync each batch before its source may advance
+  std::string when_full = "block";  // block | drop_newest (counted)
+};
+
 struct SinkConfig : ComponentConfig {
   Builder<Sink> build;
-  // `buffer: {max_bytes: ...}`: the bounded in-memory queue in front of the sink. When full,
-  // the sources feeding it wait (files stay on disk, network sources stop reading). 8 MiB is
-  // tens of thousands of lines: enough to ride out a slow write, small enough that the
-  // collector's memory stays a fraction of rsyslog's.
-  uint64_t buffer_max_bytes = 8ull * 1024 * 1024;
+  BufferConfig buffer;
 };
 
 struct PipelineConfig {
@@ -49,14 +56,25 @@ struct PipelineConfig {
   std::string api_address;  // empty: no API server
   // /readyz fails once a sink has been unable to deliver held events for this long.
   std::chrono::milliseconds api_ready_timeout = std::chrono::seconds(30);
+  // Threads that run each source's transforms (Logstash's pipeline.workers). 1 runs them on the
+  // source's own thread; more transform batches in parallel and still deliver them in order.
+  int workers = 1;
   std::vector<SourceConfig> sources;
   std::vector<TransformConfig> transforms;
   std::vector<SinkConfig> sinks;
 };
 
-// Reads and checks FILE. Problems go to `diags` (the returned config is then incomplete).
+// What a Logstash pipeline (.conf) cannot say itself (Logstash keeps it in logstash.yml):
+// given on the command line or in the environment.
+struct ConfDefaults {
+  std::filesystem::path data_dir = "data";  // relative: against the working directory
+  std::string api_address;                  // empty: no API server
+  bool support_escapes = false;             // Logstash's config.support_escapes
+};
+
+// Reads and checks FILE: .yaml/.yml native, .conf (or a directory of them) Logstash. Problems go to `diags` (the returned config is then incomplete).
 PipelineConfig load_pipeline_file(const std::filesystem::path& file, const Registry& registry,
-                                  Diagnostics& diags);
+                                  Diagnostics& diags, const ConfDefaults& conf = {});
 // Same, from text (tests, the embedded demo config).
 PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path& config_dir,
                               const Registry& registry, Diagnostics& diags);

@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config/diagnostics.h"
@@ -44,8 +45,21 @@ struct ComponentType {
       parse;
 };
 
+// The composite transform a .conf conditional becomes (src/transforms/conditional): for each
+// event the first branch whose condition holds runs its chain of per-event transforms. Set by
+// the transforms stage, which config cannot depend on.
+struct ConditionalBranch {
+  std::string condition;  // empty: the `else`
+  std::vector<std::pair<std::string, Builder<Transform>>> chain;  // (component name, builder)
+};
+using ConditionalBuilder = std::function<Result<std::unique_ptr<Transform>>(
+    const std::vector<ConditionalBranch>&, BuildContext&)>;
+
 class Registry {
  public:
+  void set_conditional(ConditionalBuilder b) { conditional_ = std::move(b); }
+  const ConditionalBuilder& conditional() const { return conditional_; }
+
   template <class T>
   void add_source() { sources_.push_back(make<Source, T>()); }
   template <class T>
@@ -98,6 +112,7 @@ class Registry {
   std::vector<ComponentType<Source>> sources_;
   std::vector<ComponentType<Transform>> transforms_;
   std::vector<ComponentType<Sink>> sinks_;
+  ConditionalBuilder conditional_;
 };
 
 }  // namespace logferry::config

@@ -95,6 +95,8 @@ Value clone_value(const Value& v, Arena& arena) {
   switch (v.kind()) {
     case Value::Kind::kString:
       return Value::string(arena.copy(v.as_string()));
+    case Value::Kind::kDecimal:
+      return Value::decimal(arena.copy(v.as_string()));
     case Value::Kind::kObject: {
       auto* obj = new (arena.allocate(sizeof(Object), alignof(Object))) Object(&arena);
       obj->fields.reserve(v.as_object()->fields.size());

@@ -85,6 +85,7 @@ void append_json(std::string& out, const Value& v) {
     case Value::Kind::kInt: append_int(out, v.as_int()); break;
     case Value::Kind::kDouble: append_number(out, v.as_double()); break;
     case Value::Kind::kString: append_json_string(out, v.as_string()); break;
+    case Value::Kind::kDecimal: out += v.as_string(); break;  // exact, as it was read
     case Value::Kind::kTimestamp:
       out += '"';
       append_iso8601_millis(out, v.as_timestamp());

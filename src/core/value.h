@@ -23,7 +23,10 @@ struct Array;
 
 class Value {
  public:
-  enum class Kind : uint8_t { kNull, kBool, kInt, kDouble, kString, kTimestamp, kObject, kArray };
+  // kDecimal: a number kept as its exact decimal text (JSON "1478207457.456", a 20-digit
+  // integer), as Logstash keeps JSON numbers in BigDecimal. Written out as that text; read as
+  // a number by conditions, conversions and the date filter. Its text views the arena.
+  enum class Kind : uint8_t { kNull, kBool, kInt, kDouble, kString, kTimestamp, kObject, kArray, kDecimal };
 
   Value() : int_(0) {}
   static Value string(std::string_view s) {
@@ -31,6 +34,12 @@ class Value {
     v.kind_ = Kind::kString;
     v.size_ = static_cast<uint32_t>(s.size());
     v.str_ = s.data();
+    return v;
+  }
+  // `text` must be a valid JSON number (checked by whoever makes one).
+  static Value decimal(std::string_view text) {
+    Value v = string(text);
+    v.kind_ = Kind::kDecimal;
     return v;
   }
   static Value boolean(bool b) { Value v; v.kind_ = Kind::kBool; v.int_ = b ? 1 : 0; return v; }
@@ -45,7 +54,7 @@ class Value {
   bool is_string() const { return kind_ == Kind::kString; }
   bool is_object() const { return kind_ == Kind::kObject; }
 
-  std::string_view as_string() const { return {str_, size_}; }
+  std::string_view as_string() const { return {str_, size_}; }  // also a kDecimal's text
   bool as_bool() const { return int_ != 0; }
   int64_t as_int() const { return int_; }
   double as_double() const { return double_; }

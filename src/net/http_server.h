@@ -12,7 +12,7 @@
 // libmicrohttpd 0.9.75 times out only inactivity (a client sending a byte now and then keeps a
 // slot forever) and refuses new connections at its cap instead of evicting the oldest.
 //
-// Adding a route is one map entry: {"/_node/stats", [&] { return HttpResponse{...}; }}.
+// Adding a route is one map entry: {"/path", [&] { return HttpResponse{...}; }}.
 #pragma once
 
 #include <chrono>

@@ -26,6 +26,10 @@ BatchPtr BatchChannel::pop(const std::stop_token& stop, std::chrono::millisecond
   return batch;
 }
 
+void BatchChannel::fail_pending() {
+  while (BatchPtr left = pop(std::stop_token{}, std::chrono::milliseconds(0))) left->fail();
+}
+
 void BatchChannel::close() {
   std::lock_guard lock(mu_);
   closed_ = true;

@@ -1,5 +1,8 @@
-// BatchChannel: the bounded, byte-limited queue in front of each sink. push() waits while the
-// queue is over its byte limit (backpressure); a single batch larger than the limit is still
+// SinkBuffer: the bounded queue in front of each sink (`buffer:` in the config). push() waits
+// while it is full: that wait is the backpressure that leaves files on disk and stops network
+// reads. Two kinds: BatchChannel (memory, the default) and DiskBatchChannel (disk_channel.h).
+//
+// BatchChannel: byte-limited, in memory. A single batch larger than the limit is still
 // admitted when the queue is empty, so nothing deadlocks on a huge line.
 #pragma once
 
@@ -14,20 +17,36 @@
 
 namespace logferry::runtime {
 
-class BatchChannel {
+class SinkBuffer {
+ public:
+  virtual ~SinkBuffer() = default;
+  // False if stopped or closed before there was room; the caller still owns the batch.
+  virtual bool push(const BatchPtr& batch, const std::stop_token& stop) = 0;
+  // Waits up to `timeout`; nullptr on timeout, stop, or when closed and empty.
+  virtual BatchPtr pop(const std::stop_token& stop, std::chrono::milliseconds timeout) = 0;
+  // The batch popped last is done with (delivered, or rejected and counted).
+  virtual void commit() {}
+  // At stop, for what is still queued: in memory it is failed (its sources re-read it); a disk
+  // buffer keeps it for the next start.
+  virtual void fail_pending() = 0;
+  // No more pushes; pop() drains what is queued, then returns nullptr.
+  virtual void close() = 0;
+  virtual bool closed_and_empty() const = 0;
+  virtual std::size_t bytes() const = 0;
+  virtual std::size_t size() const = 0;
+};
+
+class BatchChannel final : public SinkBuffer {
  public:
   explicit BatchChannel(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  // False if stopped or closed before there was room; the caller still owns the batch.
-  bool push(const BatchPtr& batch, const std::stop_token& stop);
-  // Waits up to `timeout`; nullptr on timeout, stop, or when closed and empty.
-  BatchPtr pop(const std::stop_token& stop, std::chrono::milliseconds timeout);
-  // No more pushes; pop() drains what is queued, then returns nullptr.
-  void close();
-  bool closed_and_empty() const;
-
-  std::size_t bytes() const;
-  std::size_t size() const;
+  bool push(const BatchPtr& batch, const std::stop_token& stop) override;
+  BatchPtr pop(const std::stop_token& stop, std::chrono::milliseconds timeout) override;
+  void fail_pending() override;
+  void close() override;
+  bool closed_and_empty() const override;
+  std::size_t bytes() const override;
+  std::size_t size() const override;
   std::size_t max_bytes() const { return max_bytes_; }
 
  private:

@@ -10,6 +10,8 @@
 #include "core/backoff.h"
 #include "core/component.h"
 #include "core/log.h"
+#include "runtime/disk_channel.h"
+#include "runtime/ordered_workers.h"
 
 namespace logferry::runtime {
 
@@ -20,8 +22,10 @@ namespace {
 struct RouteNode {
   std::string name;
   TransformPtr transform;
+  Counter* events_in = nullptr;   // into the transform, and out of it (the rest was dropped)
+  Counter* events_out = nullptr;
   std::vector<std::unique_ptr<RouteNode>> transforms;
-  std::vector<BatchChannel*> sinks;
+  std::vector<SinkBuffer*> sinks;
 };
 
 // Sleeps for `d` unless stop is requested first.
@@ -32,12 +36,25 @@ void sleep_for(std::chrono::milliseconds d, const std::stop_token& stop) {
   cv.wait_for(lock, stop, d, [] { return false; });
 }
 
+Result<std::unique_ptr<SinkBuffer>> make_buffer(const config::SinkConfig& sc, BuildContext& ctx) {
+  if (sc.buffer.type == "memory") return std::unique_ptr<SinkBuffer>(new BatchChannel(sc.buffer.max_bytes));
+  DiskBatchChannel::Options o;
+  o.dir = ctx.data_dir / "buffer";
+  o.max_bytes = sc.buffer.max_bytes;
+  o.sync = sc.buffer.sync;
+  o.drop_newest = sc.buffer.when_full == "drop_newest";
+  auto disk = DiskBatchChannel::open(o, ctx.metrics, ctx.labels());
+  if (!disk) return unexpected(disk.error());
+  return std::unique_ptr<SinkBuffer>(std::move(*disk));
+}
+
 }  // namespace
 
 struct Topology::SinkSlot {
   std::string name;
   SinkPtr sink;
-  BatchChannel channel;
+  std::unique_ptr<SinkBuffer> channel;
+  Counter* received = nullptr;
   Counter* delivered = nullptr;
   Counter* rejected = nullptr;
   Counter* retries = nullptr;
@@ -50,8 +67,6 @@ struct Topology::SinkSlot {
   mutable std::mutex health_mu;
   std::chrono::steady_clock::time_point failing_since{};
   std::string reason;
-
-  explicit SinkSlot(std::size_t max_bytes) : channel(max_bytes) {}
 
   // A send failed with kRetry: log the reason once per change, not once per attempt.
   void note_retry() {
@@ -83,23 +98,26 @@ struct Topology::SinkSlot {
     // one costs a connect attempt every 10 s per sink.
     Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(10));
     while (true) {
-      BatchPtr batch = channel.pop(stop, std::chrono::milliseconds(200));
-      queued_bytes->set(static_cast<int64_t>(channel.bytes()));
+      BatchPtr batch = channel->pop(stop, std::chrono::milliseconds(200));
+      queued_bytes->set(static_cast<int64_t>(channel->bytes()));
       if (!batch) {
-        if (stop.stop_requested() || channel.closed_and_empty()) break;
+        if (stop.stop_requested() || channel->closed_and_empty()) break;
         sink->flush();
         continue;
       }
+      received->add(batch->size());
       while (true) {
         Delivery d = sink->send(*batch, stop);
         if (d == Delivery::kDelivered) {
           delivered->add(batch->size());
+          channel->commit();
           backoff.reset();
           note_delivered();
           break;
         }
         if (d == Delivery::kRejected) {
           rejected->add(batch->size());
+          channel->commit();
           note_delivered();  // nothing is held any more
           break;
         }
@@ -114,9 +132,7 @@ struct Topology::SinkSlot {
       if (stop.stop_requested()) break;
     }
     sink->flush();
-    // Anything still queued was not delivered: its sources must not advance past it.
-    while (BatchPtr left = channel.pop(std::stop_token{}, std::chrono::milliseconds(0)))
-      left->fail();
+    channel->fail_pending();  // not delivered: re-read by its sources, or kept on disk
     done = true;
   }
 };
@@ -124,37 +140,62 @@ struct Topology::SinkSlot {
 struct Topology::SourceSlot final : SourceOutput {
   std::string name;
   SourcePtr source;
-  RouteNode root;
+  // One route per transform worker; each has its own transform instances.
+  std::vector<std::unique_ptr<RouteNode>> routes;
+  std::unique_ptr<OrderedWorkers> workers;  // null: transforms run on the source's thread
   std::shared_ptr<BatchPool> pool = BatchPool::create();
   Counter* events = nullptr;
   std::jthread thread;
   std::atomic<bool> finished{false};
   std::stop_token stop;
+  Pushes pushes;  // reused by the inline path
 
   // SourceOutput
   BatchPtr new_batch() override { return pool->acquire(); }
   bool send(BatchPtr batch) override {
     events->add(batch->size());
-    bool ok = deliver(root, std::move(batch));
+    if (workers) return workers->submit(std::move(batch), stop);
+    route(*routes.front(), std::move(batch), pushes);
+    bool ok = emit(pushes);
+    pushes.clear();
     return ok;
   }
 
-  bool deliver(RouteNode& node, BatchPtr batch) {
-    if (node.transform) node.transform->apply(*batch);
-    if (batch->empty()) return true;  // all filtered out: nothing to deliver, finalizers fire
+  void start_workers() {
+    if (routes.size() < 2) return;
+    workers = std::make_unique<OrderedWorkers>(
+        routes.size(),
+        [this](std::size_t worker, BatchPtr batch, Pushes& out) {
+          route(*routes[worker], std::move(batch), out);
+        },
+        [this](Pushes& p) { emit(p); });
+  }
+
+  // Runs the node's transform, then collects where the batch goes next.
+  void route(RouteNode& node, BatchPtr batch, Pushes& out) {
+    if (node.transform) {
+      node.events_in->add(batch->size());
+      node.transform->apply(*batch);
+      node.events_out->add(batch->size());
+    }
+    if (batch->empty()) return;  // all filtered out: nothing to deliver, finalizers fire
     std::size_t consumers = node.transforms.size() + (node.sinks.empty() ? 0 : 1);
-    bool ok = true;
     for (auto& child : node.transforms) {
       BatchPtr b = batch;
       if (consumers > 1) {  // mutating branches get their own copy
         b = pool->acquire();
         b->copy_from(*batch);
       }
-      ok = deliver(*child, std::move(b)) && ok;
+      route(*child, std::move(b), out);
     }
-    for (BatchChannel* ch : node.sinks) {
-      if (!ch->push(batch, stop)) {
-        batch->fail();
+    for (SinkBuffer* ch : node.sinks) out.push_back({ch, batch});
+  }
+
+  bool emit(Pushes& out) {
+    bool ok = true;
+    for (Push& p : out) {
+      if (!p.channel->push(p.batch, stop)) {
+        p.batch->fail();
         ok = false;
       }
     }
@@ -171,16 +212,22 @@ Result<std::unique_ptr<Topology>> Topology::build(const config::PipelineConfig& 
     return BuildContext{name, metrics, cfg.data_dir / name, cfg.config_dir, node_name};
   };
 
-  std::map<std::string, BatchChannel*> sink_channels;
+  std::map<std::string, SinkBuffer*> sink_channels;
   for (const auto& sc : cfg.sinks) {
-    auto slot = std::make_unique<SinkSlot>(sc.buffer_max_bytes);
+    auto slot = std::make_unique<SinkSlot>();
     slot->name = sc.name;
     BuildContext ctx = context(sc.name);
+    auto buffer = make_buffer(sc, ctx);
+    if (!buffer) return unexpected(ErrorCode::kInvalidArgument,
+                                   fmt::format("sinks.{}.buffer: {}", sc.name, buffer.error().message));
+    slot->channel = std::move(*buffer);
     auto sink = sc.build(ctx);
     if (!sink) return unexpected(ErrorCode::kInvalidArgument,
                                  fmt::format("sinks.{}: {}", sc.name, sink.error().message));
     slot->sink = std::move(*sink);
     auto labels = ctx.labels();
+    slot->received = &metrics.counter("logferry_sink_events_received_total",
+                                      "Events a sink took from its buffer to send", labels);
     slot->delivered = &metrics.counter("logferry_sink_events_delivered_total",
                                        "Events a sink's destination accepted", labels);
     slot->rejected = &metrics.counter("logferry_sink_events_rejected_total",
@@ -192,7 +239,7 @@ Result<std::unique_ptr<Topology>> Topology::build(const config::PipelineConfig& 
     slot->failing = &metrics.gauge("logferry_sink_failing",
                                    "1 while a sink holds events it cannot deliver (retrying)", labels);
     slot->failing->set(0);
-    sink_channels[sc.name] = &slot->channel;
+    sink_channels[sc.name] = slot->channel.get();
     topo->sinks_.push_back(std::move(slot));
   }
 
@@ -209,6 +256,11 @@ Result<std::unique_ptr<Topology>> Topology::build(const config::PipelineConfig& 
       if (!t) return unexpected(ErrorCode::kInvalidArgument,
                                 fmt::format("transforms.{}: {}", tc.name, t.error().message));
       child->transform = std::move(*t);
+      child->events_in = &metrics.counter("logferry_transform_events_in_total",
+                                          "Events into a transform", ctx.labels());
+      child->events_out = &metrics.counter("logferry_transform_events_out_total",
+                                           "Events out of a transform (the others were dropped)",
+                                           ctx.labels());
       if (auto r = wire(*child, tc.name, depth + 1); !r) return r;
       node.transforms.push_back(std::move(child));
     }
@@ -229,7 +281,15 @@ Result<std::unique_ptr<Topology>> Topology::build(const config::PipelineConfig& 
     slot->source = std::move(*source);
     slot->events = &metrics.counter("logferry_source_events_total",
                                     "Events a source produced", ctx.labels());
-    if (auto r = wire(slot->root, src.name, 0); !r) return unexpected(r.error());
+    // Parallel transform workers only pay off where there is a transform to run.
+    bool has_transforms = false;
+    for (const auto& tc : cfg.transforms)
+      for (const auto& in : tc.inputs) has_transforms = has_transforms || in == src.name;
+    std::size_t routes = has_transforms ? static_cast<std::size_t>(std::max(1, cfg.workers)) : 1;
+    for (std::size_t i = 0; i < routes; ++i) {
+      slot->routes.push_back(std::make_unique<RouteNode>());
+      if (auto r = wire(*slot->routes.back(), src.name, 0); !r) return unexpected(r.error());
+    }
     topo->sources_.push_back(std::move(slot));
   }
   return topo;
@@ -244,6 +304,7 @@ void Topology::start() {
   }
   for (auto& s : sources_) {
     SourceSlot* slot = s.get();
+    slot->start_workers();
     slot->thread = std::jthread([slot](std::stop_token st) {
       slot->stop = st;
       SourceContext ctx{slot->name, st, *slot};
@@ -261,7 +322,7 @@ bool Topology::sources_finished() const {
 
 bool Topology::idle() const {
   for (const auto& s : sinks_)
-    if (s->channel.size() != 0) return false;
+    if (s->channel->size() != 0) return false;
   return true;
 }
 
@@ -286,10 +347,12 @@ void Topology::stop(std::chrono::milliseconds drain_timeout) {
     s->thread.request_stop();
     s->source->interrupt();
   }
-  for (auto& s : sources_)
+  for (auto& s : sources_) {
     if (s->thread.joinable()) s->thread.join();
+    if (s->workers) s->workers->finish();  // what the workers hold reaches the channels (or fails)
+  }
   // 2. Sinks deliver what is queued, until the deadline.
-  for (auto& s : sinks_) s->channel.close();
+  for (auto& s : sinks_) s->channel->close();
   auto deadline = std::chrono::steady_clock::now() + drain_timeout;
   for (auto& s : sinks_) {
     while (!s->done && std::chrono::steady_clock::now() < deadline)

@@ -95,7 +95,8 @@ bool numeric(const Value& v, bool& is_int, int64_t& i, double& d) {
   switch (v.kind()) {
     case Value::Kind::kInt: is_int = true; i = v.as_int(); return true;
     case Value::Kind::kDouble: is_int = false; d = v.as_double(); return true;
-    case Value::Kind::kString: return parse_number(v.as_string(), is_int, i, d);
+    case Value::Kind::kString:
+    case Value::Kind::kDecimal: return parse_number(v.as_string(), is_int, i, d);
     default: return false;
   }
 }
@@ -111,6 +112,14 @@ bool timestamp_of(const Value& v, int64_t& ns) {
       return false;
     case Value::Kind::kInt: ns = v.as_int() * 1'000'000'000; return true;  // epoch seconds
     case Value::Kind::kDouble: ns = static_cast<int64_t>(v.as_double() * 1e9); return true;
+    case Value::Kind::kDecimal: {
+      bool is_int = false;
+      int64_t i = 0;
+      double d = 0;
+      if (!parse_number(v.as_string(), is_int, i, d)) return false;
+      ns = is_int ? i * 1'000'000'000 : static_cast<int64_t>(d * 1e9);
+      return true;
+    }
     default: return false;
   }
 }
@@ -188,7 +197,8 @@ bool truthy(const Value* v) {
 // The text of a scalar for substring tests, into a caller's stack buffer.
 bool scalar_text(const Value& v, char* buf, std::size_t size, std::string_view& out) {
   switch (v.kind()) {
-    case Value::Kind::kString: out = v.as_string(); return true;
+    case Value::Kind::kString:
+    case Value::Kind::kDecimal: out = v.as_string(); return true;
     case Value::Kind::kInt: {
       auto r = std::to_chars(buf, buf + size, v.as_int());
       out = std::string_view(buf, static_cast<std::size_t>(r.ptr - buf));

@@ -3,61 +3,17 @@
 #include <string_view>
 
 #include "core/time_util.h"
+#include "template/joda_pattern.h"
 
 namespace logferry {
 
 Result<TimeFormat> TimeFormat::compile(std::string_view pattern) {
-  static constexpr std::string_view kLetters = "yYuxMdDHkKhmsSaEZz";
+  auto tokens = tokenize_joda(pattern, "yYuxMdDHkKhmsSaEZz");
+  if (!tokens) return unexpected(tokens.error());
   TimeFormat f;
   f.pattern_ = std::string(pattern);
-  std::size_t i = 0;
-  while (i < pattern.size()) {
-    char c = pattern[i];
-    if (c == '\'') {
-      std::size_t j = i + 1;
-      std::string text;
-      while (j < pattern.size()) {
-        if (pattern[j] == '\'') {
-          if (j + 1 < pattern.size() && pattern[j + 1] == '\'') {
-            text += '\'';
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        text += pattern[j++];
-      }
-      if (j >= pattern.size()) return unexpected(ErrorCode::kInvalidArgument,
-                                                 "unterminated quote in time format '" +
-                                                     std::string(pattern) + "'");
-      if (j == i + 1) text = "'";  // '' is a literal quote
-      f.tokens_.push_back({0, 0, std::move(text)});
-      i = j + 1;
-      continue;
-    }
-    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (!alpha) {
-      if (!f.tokens_.empty() && f.tokens_.back().letter == 0) {
-        f.tokens_.back().literal += c;
-      } else {
-        f.tokens_.push_back({0, 0, std::string(1, c)});
-      }
-      ++i;
-      continue;
-    }
-    if (kLetters.find(c) == std::string_view::npos) {
-      return unexpected(ErrorCode::kInvalidArgument,
-                        std::string("unknown letter '") + c + "' in time format '" +
-                            std::string(pattern) + "'");
-    }
-    int count = 0;
-    while (i < pattern.size() && pattern[i] == c) {
-      ++count;
-      ++i;
-    }
-    if (c == 'S') f.sub_second_ = true;
-    f.tokens_.push_back({c, count, {}});
-  }
+  f.tokens_ = std::move(*tokens);
+  for (const JodaToken& t : f.tokens_) f.sub_second_ = f.sub_second_ || t.letter == 'S';
   return f;
 }
 
@@ -77,7 +33,7 @@ void TimeFormat::append(std::string& out, Timestamp t) const {
 
 void TimeFormat::render(std::string& out, Timestamp t) const {
   CivilTime c = to_civil(t);
-  for (const Token& tok : tokens_) {
+  for (const JodaToken& tok : tokens_) {
     switch (tok.letter) {
       case 0: out += tok.literal; break;
       case 'y': case 'Y': case 'u': case 'x':

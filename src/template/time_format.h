@@ -14,6 +14,7 @@
 
 #include "core/result.h"
 #include "core/value.h"
+#include "template/joda_pattern.h"
 
 namespace logferry {
 
@@ -24,15 +25,10 @@ class TimeFormat {
   const std::string& pattern() const { return pattern_; }
 
  private:
-  struct Token {
-    char letter;  // 0 = literal
-    int count;
-    std::string literal;
-  };
   void render(std::string& out, Timestamp t) const;
 
   std::string pattern_;
-  std::vector<Token> tokens_;
+  std::vector<JodaToken> tokens_;
   bool sub_second_ = false;
   mutable int64_t cached_second_ = INT64_MIN;
   mutable std::string cached_;

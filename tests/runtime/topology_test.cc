@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "config/pipeline_config.h"
@@ -118,6 +119,35 @@ class ShoutTransform final : public Transform {
   }
 };
 
+// Records which threads ran it and takes an uneven time per batch, so that parallel workers
+// finish out of order unless the runtime puts them back in order.
+class SlowShoutTransform final : public Transform {
+ public:
+  static constexpr std::string_view kType = "slow_shout";
+  static constexpr std::string_view kDoc = "test";
+  struct Options {};
+  static void describe(config::Schema<Options>&) {}
+  static Result<std::unique_ptr<Transform>> build(const Options&, BuildContext&) {
+    return std::unique_ptr<Transform>(std::make_unique<SlowShoutTransform>());
+  }
+  void apply(EventBatch& batch) override {
+    {
+      std::lock_guard lock(mu());
+      threads().insert(std::this_thread::get_id());
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(batches_++ % 3 == 0 ? 3000 : 100));
+    for (Event& e : batch.events()) {
+      Value* m = e.root().get("message");
+      *m = e.string_value(std::string(m->as_string()) + "!");
+    }
+  }
+  static std::mutex& mu() { static std::mutex m; return m; }
+  static std::set<std::thread::id>& threads() { static std::set<std::thread::id> t; return t; }
+
+ private:
+  int batches_ = 0;  // per instance: a transform must never see two threads at once
+};
+
 class TopologyTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -125,6 +155,7 @@ class TopologyTest : public ::testing::Test {
     registry.add_source<ScriptedSource>();
     registry.add_sink<RecordingSink>();
     registry.add_transform<ShoutTransform>();
+    registry.add_transform<SlowShoutTransform>();
   }
   void TearDown() override {
     if (topo) topo->stop(std::chrono::milliseconds(500));
@@ -237,6 +268,63 @@ sinks:
   ASSERT_TRUE(wait_until([&] { return acks().size() == 1; }));
   EXPECT_TRUE(topo->unready_sinks(std::chrono::milliseconds(0)).empty());
   EXPECT_EQ(metrics.value("logferry_sink_failing", {{"component", "stuck"}}), 0);
+}
+
+TEST_F(TopologyTest, WorkersTransformInParallelAndDeliverInTheSourcesOrder) {
+  SlowShoutTransform::threads().clear();
+  start(R"(
+workers: 2
+sources: {src: {type: scripted, events_per_batch: 3}}
+transforms: {loud: {type: slow_shout, inputs: [src]}}
+sinks: {out: {type: recording, inputs: [loud]}}
+)");
+  harness.batches_to_emit = 120;
+  ASSERT_TRUE(wait_until([&] { return acks().size() == 120; }));
+  std::lock_guard lock(harness.mu);
+  const auto& got = harness.received["out"];
+  ASSERT_EQ(got.size(), 360u);
+  for (int n = 0; n < 120; ++n)
+    for (int i = 0; i < 3; ++i)
+      ASSERT_EQ(got[n * 3 + i], "m" + std::to_string(n) + "." + std::to_string(i) + "!");
+  for (const auto& a : harness.emitted_acks) EXPECT_EQ(a.substr(0, 9), "delivered");
+  std::lock_guard tl(SlowShoutTransform::mu());
+  EXPECT_EQ(SlowShoutTransform::threads().size(), 2u);
+}
+
+TEST_F(TopologyTest, WorkersAreNotStartedForASourceWithoutTransforms) {
+  start(R"(
+workers: 4
+sources: {src: {type: scripted}}
+sinks: {out: {type: recording, inputs: [src]}}
+)");
+  harness.batches_to_emit = 10;
+  ASSERT_TRUE(wait_until([&] { return acks().size() == 10; }));
+  EXPECT_EQ(received("out"), 10u);
+}
+
+TEST_F(TopologyTest, StopWithWorkersFailsWhatTheyHeld) {
+  harness.always_retry = true;
+  start(R"(
+workers: 2
+sources: {src: {type: scripted}}
+transforms: {loud: {type: shout, inputs: [src]}}
+sinks: {out: {type: recording, inputs: [loud], buffer: {max_bytes: 1}}}
+)");
+  harness.batches_to_emit = 20;
+  ASSERT_TRUE(wait_until([&] { return harness.emitted.load() >= 4; }));
+  topo->stop(std::chrono::milliseconds(100));
+  topo.reset();
+  auto a = acks();
+  ASSERT_EQ(a.size(), static_cast<std::size_t>(harness.emitted.load()));
+  for (const auto& s : a) EXPECT_EQ(s.substr(0, 6), "failed") << s;
+}
+
+TEST(PipelineConfigWorkers, OutOfRangeIsAValidateError) {
+  config::Registry registry;
+  config::Diagnostics d("t.yaml");
+  config::parse_pipeline("workers: 0\nsources: {}\n", "/tmp", registry, d);
+  EXPECT_FALSE(d.ok());
+  EXPECT_NE(d.format().find("t.yaml:1: workers: 0 is outside 1..64"), std::string::npos) << d.format();
 }
 
 }  // namespace

@@ -12,7 +12,9 @@
 #include <time.h>
 
 #include "core/time_util.h"
+#include "transforms/dissect/dissect_transform.h"
 #include "transforms/filter/filter_transform.h"
+#include "transforms/grok/grok_transform.h"
 #include "transforms/mutate/mutate_transform.h"
 #include "transforms/transform_test_util.h"
 
@@ -84,11 +86,11 @@ struct Measured {
 };
 
 // Warms up, then times apply() over `rounds` fresh batches (filling is not timed).
-Measured measure(Transform& t, int rounds) {
+Measured measure(Transform& t, int rounds, void (*fill_batch)(EventBatch&) = fill) {
   EventBatch batch;
   for (int i = 0; i < 3; ++i) {  // grow arena chunks, vectors, scratch buffers, name caches
     batch.clear();
-    fill(batch);
+    fill_batch(batch);
     t.apply(batch);
   }
   std::chrono::nanoseconds total{0};
@@ -97,7 +99,7 @@ Measured measure(Transform& t, int rounds) {
   std::size_t kept = 0;
   for (int r = 0; r < rounds; ++r) {
     batch.clear();
-    fill(batch);
+    fill_batch(batch);
     uint64_t before = g_allocations.load();
     auto start = std::chrono::steady_clock::now();
     int64_t cpu_start = thread_cpu_ns();
@@ -177,6 +179,83 @@ TEST(TransformsHotPathTest, GsubWithoutCapturesAllocatesNothingPerBatch) {
   if (kCountingAllocations) {
     EXPECT_EQ(m.allocations, 0u);
   }
+}
+
+// Apache combined-log lines (varied clients, paths, statuses, agents), made once.
+const std::vector<std::string>& apache_lines() {
+  static const std::vector<std::string> lines = [] {
+    const char* paths[] = {"/index.html", "/api/v1/users/42?expand=roles&page=3", "/static/app.3f2a1c.js",
+                           "/images/logo.png", "/login"};
+    const char* agents[] = {
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+        "curl/7.88.1", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"};
+    const char* statuses[] = {"200", "304", "404", "500", "200"};
+    std::vector<std::string> out;
+    for (int i = 0; i < kBatchEvents; ++i) {
+      char line[512];
+      std::snprintf(line, sizeof line,
+                    "10.%d.%d.%d - %s [02/Dec/2026:05:%02d:%02d +0000] \"%s %s HTTP/1.1\" %s %d \"%s\" \"%s\"",
+                    i % 200, (i / 7) % 250, i % 251, i % 9 == 0 ? "alice" : "-", i % 60, (i * 7) % 60,
+                    i % 5 == 0 ? "POST" : "GET", paths[i % 5], statuses[i % 5], 200 + i * 13 % 90000,
+                    i % 3 == 0 ? "-" : "https://example.com/start", agents[i % 3]);
+      out.emplace_back(line);
+    }
+    return out;
+  }();
+  return lines;
+}
+
+void fill_apache(EventBatch& batch) {
+  for (const auto& line : apache_lines()) batch.add().append("message", Value::string(line));
+}
+
+void fill_icp_source(EventBatch& batch) {
+  for (int i = 0; i < kBatchEvents; ++i)
+    batch.add().append("source", Value::string("/var/log/containers/web-7d9f8-abcde_prod_nginx-"
+                                               "3b6c2a9d0e4f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70819a2b.log"));
+}
+
+const char* kGrokApache = "match: {message: '%{COMBINEDAPACHELOG}'}";
+const char* kDissectIcp =
+    "mapping: {source: '/var/log/containers/%{kubernetes.pod}_%{kubernetes.namespace}_%{container_file_ext}'}";
+
+TEST(TransformsHotPathTest, GrokCombinedApacheLogAllocatesNothingPerBatch) {
+  Metrics metrics;
+  auto grok = build_transform<GrokTransform>(kGrokApache, metrics);
+  Measured m = measure(*grok, 5, fill_apache);
+  EXPECT_EQ(m.kept, static_cast<std::size_t>(kBatchEvents));
+  EXPECT_EQ(metrics.value("logferry_grok_failures_total", {{"component", "t"}}), 0);
+  EXPECT_EQ(metrics.value("logferry_grok_matches_total", {{"component", "t"}}), 8 * kBatchEvents);
+  if (kCountingAllocations) {
+    EXPECT_EQ(m.allocations, 0u);
+  }
+}
+
+TEST(TransformsHotPathTest, DissectAllocatesNothingPerBatch) {
+  Metrics metrics;
+  auto dissect = build_transform<DissectTransform>(kDissectIcp, metrics);
+  Measured m = measure(*dissect, 5, fill_icp_source);
+  EXPECT_EQ(metrics.value("logferry_dissect_matches_total", {{"component", "t"}}), 8 * kBatchEvents);
+  if (kCountingAllocations) {
+    EXPECT_EQ(m.allocations, 0u);
+  }
+}
+
+// By hand: events/s of one core through %{COMBINEDAPACHELOG} and the ICP dissect.
+TEST(TransformsHotPathTest, DISABLED_GrokAndDissectThroughput) {
+  Metrics metrics;
+  auto grok = build_transform<GrokTransform>(kGrokApache, metrics);
+  auto dissect = build_transform<DissectTransform>(kDissectIcp, metrics);
+  Measured g = measure(*grok, 100, fill_apache);
+  Measured d = measure(*dissect, 100, fill_icp_source);
+  auto report = [](const char* what, const Measured& r) {
+    std::printf("%-44s %7.1f ns/event CPU = %9.0f events/s (%7.1f ns wall), %llu allocations\n", what,
+                r.cpu_ns_per_event, 1e9 / r.cpu_ns_per_event, r.ns_per_event,
+                static_cast<unsigned long long>(r.allocations));
+  };
+  report("grok %{COMBINEDAPACHELOG}, 4096-event batch:", g);
+  report("dissect, the ICP source mapping:", d);
+  EXPECT_EQ(metrics.value("logferry_grok_failures_total", {{"component", "t"}}), 0);
 }
 
 TEST(TransformsHotPathTest, DISABLED_Throughput) {

@@ -115,22 +115,25 @@ Result<Decorations> Decorations::compile(const CommonOptions& o) {
   return d;
 }
 
-const FieldPath& Decorations::resolve(const Name& name, const Event& event) {
-  if (name.tmpl.is_constant()) return name.path;
+const FieldPath& NameCache::resolve(const Template& tmpl, const FieldPath& constant,
+                                    const Event& event) {
+  if (tmpl.is_constant()) return constant;
   buf_.clear();
-  name.tmpl.render(event, buf_);
-  scratch_path_ = FieldPath::parse(buf_);  // dynamic names are rare; this allocates
-  return scratch_path_;
+  tmpl.render(event, buf_);
+  auto it = cache_.find(std::string_view(buf_));
+  if (it == cache_.end()) it = cache_.emplace(buf_, FieldPath::parse(buf_)).first;
+  return it->second;
 }
 
 void Decorations::apply(Event& event) {
+  names_.begin_event();
   for (const auto& [name, value] : add_field_) {
     buf_.clear();
     value.render(event, buf_);
     Value rendered = event.string_value(buf_);
-    add_field_value(event, resolve(name, event), rendered);
+    add_field_value(event, names_.resolve(name.tmpl, name.path, event), rendered);
   }
-  for (const Name& n : remove_field_) event.remove(resolve(n, event));
+  for (const Name& n : remove_field_) event.remove(names_.resolve(n.tmpl, n.path, event));
   for (const Template& t : add_tag_) {
     buf_.clear();
     t.render(event, buf_);

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -51,6 +52,28 @@ void remove_tag(Event& event, std::string_view tag);
 // Logstash's add_field rule: set when absent, else append (a scalar becomes [old, new]).
 void add_field_value(Event& event, const FieldPath& path, Value value);
 
+// Field names that are templates ("by_%{ns}"), rendered per event and parsed once per distinct
+// text: a bounded cache, so a steady stream of names does not allocate per event.
+class NameCache {
+ public:
+  // The path for `tmpl` rendered on `event`, or `constant` when tmpl has no placeholders.
+  // Valid until the next call to begin_event().
+  const FieldPath& resolve(const Template& tmpl, const FieldPath& constant, const Event& event);
+  // Call before an event's first resolve(): empties the cache when it is full.
+  void begin_event() {
+    if (cache_.size() > kMaxNames) cache_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kMaxNames = 4096;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, FieldPath, Hash, std::equal_to<>> cache_;
+  std::string buf_;
+};
+
 class Decorations {
  public:
   static Result<Decorations> compile(const CommonOptions& options);
@@ -63,13 +86,11 @@ class Decorations {
     Template tmpl;
     FieldPath path;  // used when tmpl is constant
   };
-  const FieldPath& resolve(const Name& name, const Event& event);
-
   std::vector<std::pair<Name, Template>> add_field_;
   std::vector<Name> remove_field_;
   std::vector<Template> add_tag_, remove_tag_;
   std::string buf_;
-  FieldPath scratch_path_;
+  NameCache names_;
 };
 
 }  // namespace logferry::transforms

@@ -36,6 +36,7 @@ class EventTransform : public Transform {
   virtual void end_batch() {}
 
  private:
+  friend class ConditionalTransform;  // runs its branches' batch hooks around each batch
   Decorations decorations_;
 };
 

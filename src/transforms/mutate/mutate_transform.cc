@@ -39,15 +39,13 @@ std::string decode(const YAML::Node& n, GsubRules& out) {
 
 namespace {
 
-constexpr std::size_t kMaxCachedNames = 4096;
-
-const std::pair<std::string_view, MutateTransform::ConvertTo> kConversions[] = {
-    {"integer", MutateTransform::ConvertTo::kInteger},
-    {"float", MutateTransform::ConvertTo::kFloat},
-    {"string", MutateTransform::ConvertTo::kString},
-    {"boolean", MutateTransform::ConvertTo::kBoolean},
-    {"integer_eu", MutateTransform::ConvertTo::kIntegerEu},
-    {"float_eu", MutateTransform::ConvertTo::kFloatEu},
+const std::pair<std::string_view, ConvertTo> kConversions[] = {
+    {"integer", ConvertTo::kInteger},
+    {"float", ConvertTo::kFloat},
+    {"string", ConvertTo::kString},
+    {"boolean", ConvertTo::kBoolean},
+    {"integer_eu", ConvertTo::kIntegerEu},
+    {"float_eu", ConvertTo::kFloatEu},
 };
 
 std::unique_ptr<re2::RE2> compile_regex(const std::string& pattern) {
@@ -70,70 +68,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
   return s;
-}
-
-char ascii_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
-// Number text as Logstash's convert reads it: blanks trimmed, "," group separators dropped.
-// `eu` first swaps "," and "." (1.234,5 -> 1,234.5). Writes the cleaned text into `buf`.
-std::string_view clean_number(std::string_view s, bool eu, std::string& buf) {
-  buf.clear();
-  for (char c : trim(s)) {
-    if (eu && c == '.') c = ',';
-    else if (eu && c == ',') c = '.';
-    if (c != ',') buf += c;
-  }
-  return buf;
-}
-
-bool parse_hex(std::string_view s, int64_t& out) {
-  bool negative = false;
-  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
-    negative = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  if (s.size() < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return false;
-  s.remove_prefix(2);
-  uint64_t v = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v > INT64_MAX) return false;
-  out = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
-  return true;
-}
-
-bool parse_double(std::string_view s, double& out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(out);
-}
-
-bool string_to_integer(std::string_view s, int64_t& out) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (r.ec == std::errc() && r.ptr == s.data() + s.size()) return true;
-  if (parse_hex(s, out)) return true;
-  double d = 0;
-  if (parse_double(s, d) && d > -9.2e18 && d < 9.2e18) {  // "12.7" -> 12, "1e3" -> 1000
-    out = static_cast<int64_t>(d);
-    return true;
-  }
-  return false;
-}
-
-// Ruby's Float#to_s keeps a ".0" on integral values.
-void append_float_text(std::string& out, double d) {
-  std::size_t start = out.size();
-  append_text(out, Value::number(d));
-  std::string_view written(out.data() + start, out.size() - start);
-  if (written.find_first_of(".en") == std::string_view::npos) out += ".0";
 }
 
 Value arena_string(Event& event, std::string_view s) {
@@ -210,21 +144,25 @@ void MutateTransform::describe(config::Schema<Options>& s) {
   s.field("update", &Options::update).doc("field: template. Sets fields that already exist.");
   s.field("replace", &Options::replace).doc("field: template. Sets fields, creating them.");
   s.field("convert", &Options::convert)
-      .doc("field: integer|float|string|boolean|integer_eu|float_eu. Arrays convert per item.");
+      .doc("field: integer|float|string|boolean|integer_eu|float_eu. Arrays convert per item; "
+           "text that is not a number tags the event with tag_on_failure.");
   s.field("gsub", &Options::gsub)
       .doc("[[field, regex, replacement], ...]: replaces every match (RE2; \\1 back-references).");
-  s.field("uppercase", &Options::uppercase).doc("Fields to upper-case (ASCII letters).");
-  s.field("capitalize", &Options::capitalize).doc("Fields to capitalize (ASCII letters).");
-  s.field("lowercase", &Options::lowercase).doc("Fields to lower-case (ASCII letters).");
+  s.field("uppercase", &Options::uppercase).doc("Fields to upper-case (every Unicode letter).");
+  s.field("capitalize", &Options::capitalize)
+      .doc("Fields to capitalize: first letter upper-case, the rest lower-case.");
+  s.field("lowercase", &Options::lowercase).doc("Fields to lower-case (every Unicode letter).");
   s.field("strip", &Options::strip).doc("Fields to strip of leading and trailing whitespace.");
-  s.field("split", &Options::split).doc("field: separator. Turns a string into an array.");
+  s.field("split", &Options::split)
+      .doc("field: separator. Turns a string into an array; trailing empty items are dropped.");
   s.field("join", &Options::join).doc("field: separator. Turns an array into a string.");
+  s.field("merge", &Options::merge)
+      .doc("destination: added. Appends the added field's value(s) to the destination array "
+           "(a scalar becomes an array), or merges two maps.");
   s.field("copy", &Options::copy).doc("source: destination. Deep copy; replaces the destination.");
-  s.field("add_field", &Options::add_field)
-      .doc("name: template. Names may be templates; an existing field becomes an array.");
-  s.field("remove_field", &Options::remove_field).doc("Fields to remove; names may be templates.");
-  s.field("add_tag", &Options::add_tag).doc("Tags (templates) to add to the `tags` array.");
-  s.field("remove_tag", &Options::remove_tag).doc("Tags (templates) to remove from `tags`.");
+  s.field("tag_on_failure", &Options::tag_on_failure)
+      .doc("Tag added when an operation fails (the remaining ones are then skipped).");
+  describe_common(s);
   // Everything build() compiles is checked here too, so mistakes are validate errors.
   s.check([](const Options& o, config::CheckContext& ctx) {
     auto check_templates = [&ctx](const char* key, const OrderedMap& m, bool names) {
@@ -235,11 +173,10 @@ void MutateTransform::describe(config::Schema<Options>& s) {
         if (auto t = Template::compile(value); !t) ctx.error(key, "'" + value + "': " + t.error().message);
       }
     };
-    check_templates("coerce", o.coerce, false);
+    check_templates("coerce", o.coerce, true);
     check_templates("rename", o.rename, true);
-    check_templates("update", o.update, false);
-    check_templates("replace", o.replace, false);
-    check_templates("add_field", o.add_field, true);
+    check_templates("update", o.update, true);
+    check_templates("replace", o.replace, true);
     for (const auto& [field, type] : o.convert.entries) {
       bool known = false;
       for (const auto& [name, to] : kConversions) known = known || name == type;
@@ -255,10 +192,6 @@ void MutateTransform::describe(config::Schema<Options>& s) {
       if (auto t = Template::compile(rule.replacement); !t)
         ctx.error("gsub", "'" + rule.replacement + "': " + t.error().message);
     }
-    for (const auto* list : {&o.remove_field, &o.add_tag, &o.remove_tag}) {
-      for (const auto& item : *list)
-        if (auto t = Template::compile(item); !t) ctx.error("", "'" + item + "': " + t.error().message);
-    }
   });
 }
 
@@ -269,10 +202,7 @@ MutateTransform::~MutateTransform() = default;
 Result<MutateTransform::Name> MutateTransform::compile_name(const std::string& text) {
   auto t = Template::compile(text);
   if (!t) return unexpected(t.error());
-  Name n;
-  n.path = FieldPath::parse(text);
-  n.tmpl = std::move(*t);
-  return n;
+  return Name{std::move(*t), FieldPath::parse(text)};
 }
 
 Result<MutateTransform::Assign> MutateTransform::compile_assign(const std::string& name,
@@ -281,12 +211,7 @@ Result<MutateTransform::Assign> MutateTransform::compile_assign(const std::strin
   if (!n) return unexpected(n.error());
   auto v = Template::compile(value);
   if (!v) return unexpected(v.error());
-  Assign a{std::move(*n), std::move(*v), -1};
-  if (a.value.is_constant()) {
-    a.constant = static_cast<int>(constants_->size());
-    constants_->push_back(value);
-  }
-  return a;
+  return Assign{std::move(*n), std::move(*v)};
 }
 
 Result<std::unique_ptr<Transform>> MutateTransform::build(const Options& o, BuildContext& ctx) {
@@ -306,7 +231,6 @@ Result<std::unique_ptr<Transform>> MutateTransform::build(const Options& o, Buil
   if (auto r = assigns("coerce", o.coerce, m->coerce_); !r) return unexpected(r.error());
   if (auto r = assigns("update", o.update, m->update_); !r) return unexpected(r.error());
   if (auto r = assigns("replace", o.replace, m->replace_); !r) return unexpected(r.error());
-  if (auto r = assigns("add_field", o.add_field, m->add_field_); !r) return unexpected(r.error());
   for (const auto& [from, to] : o.rename.entries) {
     auto f = compile_name(from);
     auto t = compile_name(to);
@@ -338,84 +262,113 @@ Result<std::unique_ptr<Transform>> MutateTransform::build(const Options& o, Buil
   for (const auto& f : o.strip) m->strip_.push_back(FieldPath::parse(f));
   for (const auto& [field, sep] : o.split.entries) m->split_.push_back({FieldPath::parse(field), sep});
   for (const auto& [field, sep] : o.join.entries) m->join_.push_back({FieldPath::parse(field), sep});
+  for (const auto& [to, from] : o.merge.entries)
+    m->merge_.push_back({FieldPath::parse(to), FieldPath::parse(from)});
   for (const auto& [from, to] : o.copy.entries)
     m->copy_.push_back({FieldPath::parse(from), FieldPath::parse(to)});
-  for (const auto& f : o.remove_field) {
-    auto n = compile_name(f);
-    if (!n) return fail("remove_field", n.error());
-    m->remove_field_.push_back(std::move(*n));
-  }
-  for (const auto* list : {&o.add_tag, &o.remove_tag}) {
-    for (const auto& tag : *list) {
-      auto t = Template::compile(tag);
-      if (!t) return fail(list == &o.add_tag ? "add_tag" : "remove_tag", t.error());
-      (list == &o.add_tag ? m->add_tag_ : m->remove_tag_).push_back(std::move(*t));
-    }
-  }
-  m->convert_failures_ = &ctx.metrics.counter(
-      "logferry_mutate_convert_failures_total",
-      "Values a mutate convert could not convert (left unchanged)", ctx.labels());
+  m->tag_on_failure_ = o.tag_on_failure;
+  auto decorations = Decorations::compile(o);
+  if (!decorations) return unexpected(decorations.error());
+  m->set_decorations(std::move(*decorations));
+  m->failures_ = &ctx.metrics.counter(
+      "logferry_mutate_failures_total",
+      "Events a mutate could not finish (tagged with tag_on_failure)", ctx.labels());
   return std::unique_ptr<Transform>(std::move(m));
 }
 
 // ---- per event ----
 
 const FieldPath& MutateTransform::resolve(const Name& name, const Event& event) {
-  if (name.tmpl.is_constant()) return name.path;
-  name_buf_.clear();
-  name.tmpl.render(event, name_buf_);
-  auto it = name_cache_.find(std::string_view(name_buf_));
-  if (it == name_cache_.end())
-    it = name_cache_.emplace(name_buf_, FieldPath::parse(name_buf_)).first;
-  return it->second;
+  return names_.resolve(name.tmpl, name.path, event);
 }
 
 Value MutateTransform::render(const Assign& a, Event& event) {
-  if (a.constant >= 0) return Value::string((*constants_)[static_cast<std::size_t>(a.constant)]);
+  if (a.value.is_constant()) return arena_string(event, a.value.text());
   value_buf_.clear();
   a.value.render(event, value_buf_);
   return arena_string(event, value_buf_);
 }
 
-void MutateTransform::apply(EventBatch& batch) {
-  if (name_cache_.size() > kMaxCachedNames) name_cache_.clear();  // never while paths are in use
-  if (!constants_->empty()) batch.retain(constants_);
-  failures_in_batch_ = 0;
-  for (Event& e : batch.events()) mutate(e);
-  if (failures_in_batch_ > 0) convert_failures_->add(failures_in_batch_);
+void MutateTransform::begin_batch() { failures_in_batch_ = 0; }
+
+void MutateTransform::end_batch() {
+  if (failures_in_batch_ > 0) failures_->add(failures_in_batch_);
 }
 
-void MutateTransform::mutate(Event& event) {
+Outcome MutateTransform::process(Event& event) {
+  names_.begin_event();
+  coerce(event);
+  rename(event);
+  update(event);
+  replace(event);
+  bool ok = convert(event);
+  if (ok) {
+    gsub(event);
+    change_case(event, uppercase_, CaseChange::kUpper);
+    change_case(event, capitalize_, CaseChange::kCapitalize);
+    change_case(event, lowercase_, CaseChange::kLower);
+    ok = strip(event);
+  }
+  if (!ok) {  // Logstash's rescue: the rest is skipped, the event tagged, no common options
+    ++failures_in_batch_;
+    if (!tag_on_failure_.empty()) add_tag(event, tag_on_failure_);
+    return Outcome::kFailure;
+  }
+  split(event);
+  join(event);
+  merge(event);
+  copy(event);
+  return Outcome::kSuccess;
+}
+
+void MutateTransform::coerce(Event& event) {
   for (const Assign& a : coerce_) {
     const FieldPath& path = resolve(a.name, event);
     const Value* v = event.find(path);
     if (v != nullptr && v->is_null()) event.set(path, render(a, event));
   }
+}
+
+void MutateTransform::rename(Event& event) {
   for (const Rename& r : rename_) {
-    const Value* v = event.find(resolve(r.from, event));
+    const FieldPath& from = resolve(r.from, event);
+    const Value* v = event.find(from);
     if (v == nullptr) continue;
     Value moved = *v;
-    event.remove(resolve(r.from, event));
+    event.remove(from);
     event.set(resolve(r.to, event), moved);
   }
+}
+
+void MutateTransform::update(Event& event) {
   for (const Assign& a : update_) {
     const FieldPath& path = resolve(a.name, event);
     if (event.find(path) != nullptr) event.set(path, render(a, event));
   }
+}
+
+void MutateTransform::replace(Event& event) {
   for (const Assign& a : replace_) {
     Value v = render(a, event);
     event.set(resolve(a.name, event), v);
   }
+}
+
+bool MutateTransform::convert(Event& event) {
   for (const Convert& c : convert_) {
     Value* v = event.find(c.path);
-    if (v == nullptr) continue;
-    if (v->kind() == Value::Kind::kArray) {
-      for (Value& item : v->as_array()->items)
-        if (!item.is_null() && !convert_value(item, c.to, event)) ++failures_in_batch_;
-    } else if (!v->is_null() && !v->is_object()) {
-      if (!convert_value(*v, c.to, event)) ++failures_in_batch_;
+    if (v == nullptr || v->is_null() || v->is_object()) continue;  // Logstash skips hashes
+    if (v->kind() != Value::Kind::kArray) {
+      if (!convert_value(*v, c.to, event, scratch_)) return false;
+      continue;
     }
+    for (Value& item : v->as_array()->items)
+      if (!item.is_null() && !convert_value(item, c.to, event, scratch_)) return false;
   }
+  return true;
+}
+
+void MutateTransform::gsub(Event& event) {
   for (const Gsub& g : gsub_) {
     Value* v = event.find(g.path);
     if (v == nullptr) continue;
@@ -431,32 +384,44 @@ void MutateTransform::mutate(Event& event) {
       gsub_value(*v, g, replacement, event);
     }
   }
-  auto each_string = [&event](const std::vector<FieldPath>& paths, auto&& fn) {
-    for (const FieldPath& path : paths) {
-      Value* v = event.find(path);
-      if (v == nullptr) continue;
-      if (v->kind() == Value::Kind::kArray) {
-        for (Value& item : v->as_array()->items)
-          if (item.is_string()) fn(item);
-      } else if (v->is_string()) {
-        fn(*v);
+}
+
+void MutateTransform::change_case(Event& event, const std::vector<FieldPath>& paths,
+                                  CaseChange how) {
+  auto one = [&](Value& v) {
+    if (!v.is_string() || v.as_string().empty()) return;
+    scratch_.clear();
+    append_case_changed(scratch_, v.as_string(), how);
+    v = event.string_value(scratch_);
+  };
+  for (const FieldPath& path : paths) {
+    Value* v = event.find(path);
+    if (v == nullptr) continue;
+    if (v->kind() == Value::Kind::kArray) {
+      for (Value& item : v->as_array()->items) one(item);  // non-strings are left as they are
+    } else {
+      one(*v);
+    }
+  }
+}
+
+bool MutateTransform::strip(Event& event) {
+  for (const FieldPath& path : strip_) {
+    Value* v = event.find(path);
+    if (v == nullptr) continue;
+    if (v->is_string()) {
+      *v = Value::string(trim(v->as_string()));  // a sub-view of the same text
+    } else if (v->kind() == Value::Kind::kArray) {
+      for (Value& item : v->as_array()->items) {
+        if (!item.is_string()) return false;  // Ruby: undefined method `strip'
+        item = Value::string(trim(item.as_string()));
       }
     }
-  };
-  auto map_chars = [&event](Value& v, auto&& fn) {
-    std::string_view s = v.as_string();
-    if (s.empty()) return;
-    char* out = event.arena().allocate_chars(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) out[i] = fn(i, s[i]);
-    v = Value::string({out, s.size()});
-  };
-  each_string(uppercase_, [&](Value& v) { map_chars(v, [](std::size_t, char c) { return ascii_upper(c); }); });
-  each_string(capitalize_, [&](Value& v) {
-    map_chars(v, [](std::size_t i, char c) { return i == 0 ? ascii_upper(c) : ascii_lower(c); });
-  });
-  each_string(lowercase_, [&](Value& v) { map_chars(v, [](std::size_t, char c) { return ascii_lower(c); }); });
-  each_string(strip_, [](Value& v) { v = Value::string(trim(v.as_string())); });  // a sub-view
+  }
+  return true;
+}
 
+void MutateTransform::split(Event& event) {
   for (const Separator& sp : split_) {
     Value* v = event.find(sp.path);
     if (v == nullptr || !v->is_string()) continue;
@@ -491,78 +456,71 @@ void MutateTransform::mutate(Event& event) {
     }
     *v = Value::array(parts);
   }
+}
+
+// Ruby's Array#join: nested arrays are joined with the same separator, nil is "".
+void MutateTransform::join_into(std::string& out, const Value& v, std::string_view separator) {
+  bool first = true;
+  for (const Value& item : v.as_array()->items) {
+    if (!first) out += separator;
+    first = false;
+    if (item.kind() == Value::Kind::kArray) {
+      join_into(out, item, separator);
+    } else if (item.kind() == Value::Kind::kDouble) {
+      append_ruby_float(out, item.as_double());
+    } else {
+      append_text(out, item);
+    }
+  }
+}
+
+void MutateTransform::join(Event& event) {
   for (const Separator& j : join_) {
     Value* v = event.find(j.path);
     if (v == nullptr || v->kind() != Value::Kind::kArray) continue;
     scratch_.clear();
-    bool first = true;
-    for (const Value& item : v->as_array()->items) {
-      if (!first) scratch_ += j.separator;
-      first = false;
-      append_text(scratch_, item);
-    }
+    join_into(scratch_, *v, j.separator);
     *v = arena_string(event, scratch_);
   }
-  for (const Copy& c : copy_) {
-    const Value* v = event.find(c.from);
-    if (v == nullptr) continue;
-    event.set(c.to, clone_value(*v, event.arena()));
-  }
-  for (const Assign& a : add_field_) {
-    Value added = render(a, event);
-    const FieldPath& path = resolve(a.name, event);
-    Value* existing = event.find(path);
-    if (existing == nullptr) {
-      event.set(path, added);
-    } else if (existing->kind() == Value::Kind::kArray) {
-      existing->as_array()->items.push_back(added);
-    } else {  // Logstash turns the field into an array of the old and the new value
-      Array* both = event.new_array();
-      both->items.push_back(*existing);
-      both->items.push_back(added);
-      *existing = Value::array(both);
+}
+
+// Logstash's merge: two maps merge (the added keys win); otherwise Array(dest) + Array(added),
+// so a missing destination becomes the added value(s) and a scalar becomes an array. A map
+// with a non-map is not merged.
+void MutateTransform::merge(Event& event) {
+  auto items = [](const Value* v, Array& out) {
+    if (v == nullptr || v->is_null()) return;
+    if (v->kind() == Value::Kind::kArray) {
+      for (const Value& item : v->as_array()->items) out.items.push_back(item);
+    } else {
+      out.items.push_back(*v);
     }
-  }
-  for (const Name& n : remove_field_) event.remove(resolve(n, event));
-  for (const Template& t : add_tag_) {
-    value_buf_.clear();
-    t.render(event, value_buf_);
-    add_tag(event, value_buf_);
-  }
-  for (const Template& t : remove_tag_) {
-    value_buf_.clear();
-    t.render(event, value_buf_);
-    remove_tag(event, value_buf_);
+  };
+  for (const Pair& m : merge_) {
+    const Value* dest = event.find(m.first);
+    const Value* added = event.find(m.second);
+    bool dest_map = dest != nullptr && dest->is_object();
+    bool added_map = added != nullptr && added->is_object();
+    if (dest_map != added_map) continue;
+    if (dest_map) {
+      Object* into = dest->as_object();
+      for (const Field& f : added->as_object()->fields)
+        into->set(f.key, clone_value(f.value, event.arena()));
+      continue;
+    }
+    Array* both = event.new_array();
+    items(dest, *both);
+    items(added, *both);
+    for (Value& item : both->items) item = clone_value(item, event.arena());
+    event.set(m.first, Value::array(both));
   }
 }
 
-void MutateTransform::add_tag(Event& event, std::string_view tag) {
-  Value* tags = event.find(tags_path_);
-  if (tags != nullptr && tags->kind() == Value::Kind::kArray) {
-    for (const Value& t : tags->as_array()->items)
-      if (t.is_string() && t.as_string() == tag) return;  // tags are a set
-    tags->as_array()->items.push_back(arena_string(event, tag));
-    return;
-  }
-  Array* list = event.new_array();
-  if (tags != nullptr && !tags->is_null()) {  // a single tag stored as a scalar
-    if (tags->is_string() && tags->as_string() == tag) return;
-    list->items.push_back(*tags);
-  }
-  list->items.push_back(arena_string(event, tag));
-  event.set(tags_path_, Value::array(list));
-}
-
-void MutateTransform::remove_tag(Event& event, std::string_view tag) {
-  Value* tags = event.find(tags_path_);
-  if (tags == nullptr) return;
-  if (tags->kind() == Value::Kind::kArray) {
-    auto& items = tags->as_array()->items;
-    items.erase(std::remove_if(items.begin(), items.end(),
-                               [tag](const Value& t) { return t.is_string() && t.as_string() == tag; }),
-                items.end());
-  } else if (tags->is_string() && tags->as_string() == tag) {
-    *tags = Value::array(event.new_array());
+void MutateTransform::copy(Event& event) {
+  for (const Pair& c : copy_) {
+    const Value* v = event.find(c.first);
+    if (v == nullptr || v->is_null()) continue;
+    event.set(c.second, clone_value(*v, event.arena()));
   }
 }
 
@@ -571,83 +529,6 @@ void MutateTransform::gsub_value(Value& v, const Gsub& g, std::string_view repla
   if (!v.is_string()) return;  // Logstash skips non-strings
   if (gsub_into(v.as_string(), *g.re, g.groups, replacement, scratch_))
     v = arena_string(event, scratch_);
-}
-
-bool MutateTransform::convert_value(Value& v, ConvertTo to, const Event& event) {
-  using K = Value::Kind;
-  auto text_of = [this](const Value& x) -> std::string_view {
-    if (x.is_string()) return x.as_string();
-    scratch_.clear();
-    append_text(scratch_, x);
-    return scratch_;
-  };
-  switch (to) {
-    case ConvertTo::kString: {
-      if (v.is_string()) return true;
-      scratch_.clear();
-      if (v.kind() == K::kDouble) {
-        append_float_text(scratch_, v.as_double());
-      } else {
-        append_text(scratch_, v);
-      }
-      v = scratch_.empty() ? Value::string({}) : event.string_value(scratch_);
-      return true;
-    }
-    case ConvertTo::kBoolean: {
-      if (v.kind() == K::kBool) return true;
-      std::string_view s = text_of(v);
-      for (std::string_view t : {"true", "t", "yes", "y", "1", "1.0"})
-        if (iequals(s, t)) return v = Value::boolean(true), true;
-      if (s.empty()) return v = Value::boolean(false), true;
-      for (std::string_view f : {"false", "f", "no", "n", "0", "0.0"})
-        if (iequals(s, f)) return v = Value::boolean(false), true;
-      return false;
-    }
-    case ConvertTo::kInteger:
-    case ConvertTo::kIntegerEu: {
-      switch (v.kind()) {
-        case K::kInt: return true;
-        case K::kBool: v = Value::integer(v.as_bool() ? 1 : 0); return true;
-        case K::kDouble: {
-          double d = v.as_double();
-          if (!std::isfinite(d) || d <= -9.2e18 || d >= 9.2e18) return false;
-          v = Value::integer(static_cast<int64_t>(d));
-          return true;
-        }
-        case K::kString: {
-          std::string_view s = clean_number(v.as_string(), to == ConvertTo::kIntegerEu, name_buf_);
-          int64_t i = 0;
-          if (!string_to_integer(s, i)) return false;
-          v = Value::integer(i);
-          return true;
-        }
-        default: return false;
-      }
-    }
-    case ConvertTo::kFloat:
-    case ConvertTo::kFloatEu: {
-      switch (v.kind()) {
-        case K::kDouble: return true;
-        case K::kInt: v = Value::number(static_cast<double>(v.as_int())); return true;
-        case K::kBool: v = Value::number(v.as_bool() ? 1.0 : 0.0); return true;
-        case K::kString: {
-          std::string_view s = clean_number(v.as_string(), to == ConvertTo::kFloatEu, name_buf_);
-          double d = 0;
-          int64_t hex = 0;
-          if (parse_double(s, d)) {
-            v = Value::number(d);
-          } else if (parse_hex(s, hex)) {
-            v = Value::number(static_cast<double>(hex));
-          } else {
-            return false;
-          }
-          return true;
-        }
-        default: return false;
-      }
-    }
-  }
-  return false;
 }
 
 }  // namespace logferry::transforms

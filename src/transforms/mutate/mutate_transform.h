@@ -1,24 +1,30 @@
-// mutate: Logstash's mutate filter for YAML configs. Operations run in Logstash's order:
+// mutate: Logstash's mutate filter. Operations run in the plugin's fixed order whatever the
+// config's order (mutate.rb `filter`):
 //   coerce, rename, update, replace, convert, gsub, uppercase, capitalize, lowercase, strip,
-//   split, join, copy, then the common decorations add_field, remove_field, add_tag, remove_tag.
-// Values are templates (%{field}); names in rename, add_field and remove_field may be too.
+//   split, join, merge, copy
+// then, on success, the common options (add_field, remove_field, add_tag, remove_tag).
+// A value that cannot be converted (or stripped) aborts the rest, tags the event with
+// `tag_on_failure` and skips the common options, as the plugin's `rescue` does.
+// Values are templates (%{field}); names in coerce, rename, update and replace may be too.
 // New strings go into the batch arena; rendering reuses member buffers, so the common paths
-// do not touch the heap per event.
+// do not touch the heap per event. Every value an event gets is copied into its arena (even
+// constants), so events never point into the transform and may outlive it (reload), whether
+// they come through apply() or run() from a .conf conditional.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "config/schema.h"
 #include "core/component.h"
 #include "core/metrics.h"
-#include "core/transform.h"
 #include "template/template.h"
-#include "transforms/common/decorations.h"
+#include "transforms/common/event_transform.h"
+#include "transforms/mutate/convert.h"
+#include "transforms/mutate/unicode_case.h"
 
 namespace re2 {
 class RE2;
@@ -35,26 +41,22 @@ struct GsubRules {
 };
 std::string decode(const YAML::Node& n, GsubRules& out);
 
-class MutateTransform final : public Transform {
+class MutateTransform final : public EventTransform {
  public:
   static constexpr std::string_view kType = "mutate";
   static constexpr std::string_view kDoc =
       "Renames, replaces, converts, rewrites and removes fields and tags (Logstash mutate).";
-  struct Options {
+  struct Options : CommonOptions {
     OrderedMap coerce, rename, update, replace, convert;
     GsubRules gsub;
     std::vector<std::string> uppercase, capitalize, lowercase, strip;
-    OrderedMap split, join, copy, add_field;
-    std::vector<std::string> remove_field, add_tag, remove_tag;
+    OrderedMap split, join, merge, copy;
+    std::string tag_on_failure = "_mutate_error";
   };
   static void describe(config::Schema<Options>& s);
   static Result<std::unique_ptr<Transform>> build(const Options& options, BuildContext& ctx);
 
   ~MutateTransform() override;
-  // Transform
-  void apply(EventBatch& batch) override;
-
-  enum class ConvertTo { kInteger, kFloat, kString, kBoolean, kIntegerEu, kFloatEu };
 
  private:
   // A field name that may be a template ("foo_%{bar}"); constant ones are parsed once.
@@ -62,10 +64,9 @@ class MutateTransform final : public Transform {
     Template tmpl;
     FieldPath path;
   };
-  struct Assign {  // coerce, update, replace, add_field
+  struct Assign {  // coerce, update, replace
     Name name;
     Template value;
-    int constant = -1;  // index into constants_ when `value` has no placeholders
   };
   struct Rename {
     Name from, to;
@@ -84,44 +85,49 @@ class MutateTransform final : public Transform {
     FieldPath path;
     std::string separator;
   };
-  struct Copy {
-    FieldPath from, to;
+  struct Pair {  // merge (destination, added), copy (source, destination)
+    FieldPath first, second;
   };
 
   MutateTransform() = default;
   static Result<Name> compile_name(const std::string& text);
   Result<Assign> compile_assign(const std::string& name, const std::string& value);
 
+  // EventTransform
+  Outcome process(Event& event) override;
+  void begin_batch() override;
+  void end_batch() override;
+
+  // The operations, in Logstash's order. false: the event gets tag_on_failure.
   const FieldPath& resolve(const Name& name, const Event& event);
   Value render(const Assign& a, Event& event);
-  void mutate(Event& event);
-  bool convert_value(Value& v, ConvertTo to, const Event& event);
+  void coerce(Event& event);
+  void rename(Event& event);
+  void update(Event& event);
+  void replace(Event& event);
+  bool convert(Event& event);
+  void gsub(Event& event);
+  void change_case(Event& event, const std::vector<FieldPath>& paths, CaseChange how);
+  bool strip(Event& event);
+  void split(Event& event);
+  void join(Event& event);
+  void merge(Event& event);
+  void copy(Event& event);
   void gsub_value(Value& v, const Gsub& g, std::string_view replacement, Event& event);
-  void add_tag(Event& event, std::string_view tag);
-  void remove_tag(Event& event, std::string_view tag);
+  void join_into(std::string& out, const Value& v, std::string_view separator);
 
-  std::vector<Assign> coerce_, update_, replace_, add_field_;
+  std::vector<Assign> coerce_, update_, replace_;
   std::vector<Rename> rename_;
   std::vector<Convert> convert_;
   std::vector<Gsub> gsub_;
   std::vector<FieldPath> uppercase_, capitalize_, lowercase_, strip_;
   std::vector<Separator> split_, join_;
-  std::vector<Copy> copy_;
-  std::vector<Name> remove_field_;
-  std::vector<Template> add_tag_, remove_tag_;
-  FieldPath tags_path_ = FieldPath::parse("tags");
+  std::vector<Pair> merge_, copy_;
+  std::string tag_on_failure_;
 
-  // Constant values live here; each batch that gets one retains this (once per batch).
-  std::shared_ptr<std::vector<std::string>> constants_ = std::make_shared<std::vector<std::string>>();
-
-  // Rendered dynamic field names -> parsed paths; bounded, cleared between batches when full.
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, FieldPath, Hash, std::equal_to<>> name_cache_;
-  std::string name_buf_, value_buf_, scratch_;
-  Counter* convert_failures_ = nullptr;
+  NameCache names_;
+  std::string value_buf_, scratch_, number_buf_;
+  Counter* failures_ = nullptr;
   uint64_t failures_in_batch_ = 0;
 };
 

@@ -1,56 +1,31 @@
 #include "transforms/parse_json/parse_json_transform.h"
 
+#include "core/json.h"
+#include "template/time_parse.h"
+
 namespace logferry::transforms {
 
 namespace {
 
-// simdjson DOM -> event values; strings and keys are copied into the batch arena because the
-// parser's buffers are reused for the next event.
-Value convert(simdjson::dom::element element, Event& event) {
-  using simdjson::dom::element_type;
-  switch (element.type()) {
-    case element_type::OBJECT: {
-      Object* obj = event.new_object();
-      simdjson::dom::object source;
-      if (element.get(source) != simdjson::SUCCESS) return Value();
-      obj->fields.reserve(source.size());
-      for (auto field : source)
-        obj->fields.push_back({event.arena().copy(field.key), convert(field.value, event)});
-      return Value::object(obj);
-    }
-    case element_type::ARRAY: {
-      Array* arr = event.new_array();
-      simdjson::dom::array source;
-      if (element.get(source) != simdjson::SUCCESS) return Value();
-      arr->items.reserve(source.size());
-      for (auto item : source) arr->items.push_back(convert(item, event));
-      return Value::array(arr);
-    }
-    case element_type::STRING: {
-      std::string_view s = element.get_string().value_unsafe();
-      return s.empty() ? Value::string({}) : event.string_value(s);
-    }
-    case element_type::INT64: return Value::integer(element.get_int64().value_unsafe());
-    case element_type::UINT64:  // above INT64_MAX
-      return Value::number(static_cast<double>(element.get_uint64().value_unsafe()));
-    case element_type::DOUBLE: return Value::number(element.get_double().value_unsafe());
-    case element_type::BOOL: return Value::boolean(element.get_bool().value_unsafe());
-    case element_type::NULL_VALUE: return Value();
-  }
-  return Value();
-}
+constexpr std::string_view kTimestamp = "@timestamp";
+constexpr std::string_view kTimestampFailureTag = "_timestampparsefailure";
+constexpr std::string_view kTimestampFailureField = "_@timestamp";
 
 }  // namespace
 
 void ParseJsonTransform::describe(config::Schema<Options>& s) {
-  s.field("source", &Options::source).doc("Field holding the JSON text (default message).");
+  s.field("source", &Options::source).doc("Field holding the JSON text.");
   s.field("target", &Options::target)
-      .doc("Field to store the parsed value in; empty merges the object's keys into the root, "
-           "replacing fields of the same name.");
+      .doc("Field to store the parsed value in; empty merges the object's keys into the top "
+           "level, replacing fields of the same name (a JSON `@timestamp` sets the event's).");
+  s.field("skip_on_invalid_json", &Options::skip_on_invalid_json)
+      .doc("Leave events whose text is not JSON untouched and untagged (still counted).");
   s.field("remove_source", &Options::remove_source)
-      .doc("Remove the source field after a successful parse.");
+      .doc("Remove the source field before storing the result (not a Logstash setting: there, "
+           "remove_field runs after the merge and also removes a JSON key of that name).");
   s.field("tag_on_failure", &Options::tag_on_failure)
-      .doc("Tags added to events whose text is not valid JSON (default _jsonparsefailure).");
+      .doc("Tags added to events whose text is not valid JSON, or not an object without a target.");
+  describe_common(s);
   s.check([](const Options& o, config::CheckContext& ctx) {
     if (o.source.empty()) ctx.error("source", "must name a field");
   });
@@ -58,72 +33,86 @@ void ParseJsonTransform::describe(config::Schema<Options>& s) {
 
 Result<std::unique_ptr<Transform>> ParseJsonTransform::build(const Options& options,
                                                              BuildContext& ctx) {
+  auto decorations = Decorations::compile(options);
+  if (!decorations) return unexpected(decorations.error());
   Counter& failures = ctx.metrics.counter("logferry_parse_json_failures_total",
                                           "Events whose field was not valid JSON (or, without a "
                                           "target, not a JSON object)",
                                           ctx.labels());
-  return std::unique_ptr<Transform>(std::make_unique<ParseJsonTransform>(options, failures));
+  auto t = std::make_unique<ParseJsonTransform>(options, failures, ctx.clock);
+  t->set_decorations(std::move(*decorations));
+  return std::unique_ptr<Transform>(std::move(t));
 }
 
-ParseJsonTransform::ParseJsonTransform(const Options& options, Counter& failures)
+ParseJsonTransform::ParseJsonTransform(const Options& options, Counter& failures, const Clock& clock)
     : source_(FieldPath::parse(options.source)),
       target_(FieldPath::parse(options.target)),
       to_root_(options.target.empty()),
+      skip_on_invalid_json_(options.skip_on_invalid_json),
       remove_source_(options.remove_source),
-      tag_storage_(std::make_shared<std::vector<std::string>>(options.tag_on_failure)),
-      failures_(failures) {}
+      tag_on_failure_(options.tag_on_failure),
+      failures_(failures),
+      clock_(clock) {}
 
-void ParseJsonTransform::apply(EventBatch& batch) {
-  failures_in_batch_ = 0;
-  for (Event& e : batch.events()) {
-    if (!parse(e)) {
-      ++failures_in_batch_;
-      tag_failure(e);
-    }
-  }
-  if (failures_in_batch_ > 0) {
-    failures_.add(failures_in_batch_);
-    batch.retain(tag_storage_);  // the failure tags point into it
-  }
+Outcome ParseJsonTransform::fail(Event& event) {
+  ++failures_in_batch_;
+  for (const std::string& tag : tag_on_failure_) add_tag(event, tag);
+  return Outcome::kFailure;
 }
 
-bool ParseJsonTransform::parse(Event& event) {
+Outcome ParseJsonTransform::process(Event& event) {
   const Value* v = event.find(source_);
-  if (v == nullptr) return true;  // nothing to parse is not a failure (Logstash)
-  if (!v->is_string()) return false;
-  std::string_view text = v->as_string();
-  padded_.reserve(text.size() + simdjson::SIMDJSON_PADDING);
-  padded_.assign(text);
-  simdjson::dom::element root;
-  if (parser_.parse(padded_).get(root) != simdjson::SUCCESS) return false;
-  if (to_root_) {
-    simdjson::dom::object object;
-    if (root.get(object) != simdjson::SUCCESS) return false;  // not an object
-    if (remove_source_) event.remove(source_);
-    for (auto field : object)
-      event.root().set(event.arena().copy(field.key), convert(field.value, event));
-    return true;
+  // Logstash: `return unless source` (absent, null or false: nothing to do)
+  if (v == nullptr || v->is_null() || (v->kind() == Value::Kind::kBool && !v->as_bool()))
+    return Outcome::kSkip;
+  std::optional<Value> parsed;
+  if (v->is_string()) parsed = reader_.read(v->as_string(), event);
+  if (!parsed) {
+    if (!skip_on_invalid_json_) return fail(event);
+    ++failures_in_batch_;
+    return Outcome::kSkip;
   }
-  Value parsed = convert(root, event);
+  if (!to_root_) {
+    if (remove_source_) event.remove(source_);
+    event.set(target_, *parsed);
+    return Outcome::kSuccess;
+  }
+  // "Parsed JSON object/hash requires a target": tagged even with skip_on_invalid_json.
+  if (!parsed->is_object()) return fail(event);
   if (remove_source_) event.remove(source_);
-  event.set(target_, parsed);
-  return true;
+  merge(event, *parsed->as_object());
+  return Outcome::kSuccess;
 }
 
-void ParseJsonTransform::tag_failure(Event& event) {
-  for (const std::string& tag : *tag_storage_) {
-    Value* tags = event.find(tags_path_);
-    if (tags != nullptr && tags->kind() == Value::Kind::kArray) {
-      bool present = false;
-      for (const Value& t : tags->as_array()->items)
-        present = present || (t.is_string() && t.as_string() == tag);
-      if (!present) tags->as_array()->items.push_back(Value::string(tag));
-      continue;
-    }
-    Array* list = event.new_array();
-    if (tags != nullptr && !tags->is_null()) list->items.push_back(*tags);
-    list->items.push_back(Value::string(tag));
-    event.set(tags_path_, Value::array(list));
+void ParseJsonTransform::merge(Event& event, Object& parsed) {
+  std::optional<Value> timestamp;
+  if (const Value* t = parsed.get(kTimestamp)) {
+    timestamp = *t;
+    parsed.remove(kTimestamp);
+  }
+  for (const Field& f : parsed.fields) event.root().set(f.key, f.value);
+  if (timestamp) set_timestamp(event, *timestamp);
+}
+
+// LogStash::Timestamp.coerce: an ISO 8601 string (UTC unless it says otherwise). Null and
+// false are dropped silently, as `if parsed_timestamp` does.
+void ParseJsonTransform::set_timestamp(Event& event, const Value& parsed) {
+  if (parsed.is_null() || (parsed.kind() == Value::Kind::kBool && !parsed.as_bool())) return;
+  std::optional<Timestamp> t;
+  if (parsed.is_string()) t = parse_iso8601(parsed.as_string(), absl::UTCTimeZone());
+  if (parsed.kind() == Value::Kind::kTimestamp) t = parsed.as_timestamp();
+  if (t) {
+    event.root().set(kTimestamp, Value::timestamp(*t));
+    return;
+  }
+  event.root().set(kTimestamp, Value::timestamp(clock_.now()));
+  add_tag(event, kTimestampFailureTag);
+  if (parsed.is_string()) {
+    event.root().set(kTimestampFailureField, parsed);
+  } else {
+    std::string text;  // rare: a JSON @timestamp that is a number, list or map
+    append_text(text, parsed);
+    event.root().set(kTimestampFailureField, event.string_value(text));
   }
 }
 

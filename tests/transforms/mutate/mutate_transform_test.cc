@@ -114,7 +114,6 @@ TEST_F(MutateTest, ConvertTypes) {
   set_string("zero", "0");
   set("b", Value::boolean(true));
   set("list", array_of({Value::string("1"), Value::string("2")}));
-  set_string("bad", "abc");
   EXPECT_EQ(run(R"(
 convert:
   i: integer
@@ -128,12 +127,48 @@ convert:
   zero: boolean
   b: integer
   list: integer
-  bad: integer
   absent: integer
 )"),
             R"({"i":1234,"f":2.5,"hex":26,"trunc":12,"eu":1234.5,"n":"42","d":"3.0",)"
-            R"("yes":true,"zero":false,"b":1,"list":[1,2],"bad":"abc"})");
-  EXPECT_EQ(metrics.value("logferry_mutate_convert_failures_total", {{"component", "t"}}), 1);
+            R"("yes":true,"zero":false,"b":1,"list":[1,2]})");
+  EXPECT_EQ(metrics.value("logferry_mutate_failures_total", {{"component", "t"}}), 0);
+}
+
+// mutate_spec "to integer"/"to float" (Logstash 8.14+): number text is read exactly.
+TEST_F(MutateTest, ConvertNumbersExactlyAsTheStrictPlugin) {
+  set_string("a", "9007199254740993.0");
+  set_string("b", "9.007199254740993e+15");
+  set_string("c", "680564693277057720000000000000000000000.0");
+  set_string("d", "0x1.8p+1");
+  set("e", Value::number(2.147483648E9));
+  set_string("f", "-0x1A");
+  set_string("g", "1.230000e+02");
+  set("h", Value::decimal("1478207457.456"));
+  set("i", Value::number(1e20));
+  EXPECT_EQ(run(R"(
+convert: {a: integer, b: integer, c: integer, d: integer, e: integer, f: float, g: float,
+          h: integer, i: string}
+)"),
+            R"({"a":9007199254740993,"b":9007199254740993,)"
+            R"("c":680564693277057720000000000000000000000,"d":3,"e":2147483648,"f":-26,)"
+            R"("g":123,"h":1478207457,"i":"1.0e+20"})");
+}
+
+// mutate.rb's rescue: a failing conversion aborts the rest, tags, and skips the common options.
+TEST_F(MutateTest, FailedConversionTagsAndStopsTheRest) {
+  set_string("bad", "abc");
+  set_string("name", "x");
+  EXPECT_EQ(run(R"(
+convert: {bad: integer}
+uppercase: [name]
+add_tag: [done]
+)"),
+            R"({"bad":"abc","name":"x","tags":["_mutate_error"]})");
+  EXPECT_EQ(metrics.value("logferry_mutate_failures_total", {{"component", "t"}}), 1);
+  batch.clear();
+  set("list", array_of({Value::string("a"), Value::integer(1)}));
+  EXPECT_EQ(run("strip: [list]\ntag_on_failure: strip_failed"),
+            R"({"list":["a",1],"tags":["strip_failed"]})");
 }
 
 TEST_F(MutateTest, GsubReplacesAllMatchesWithBackReferences) {
@@ -173,7 +208,27 @@ lowercase: l
 capitalize: [c]
 strip: [s]
 )"),
-            R"({"u":"MIXED ü","l":"mixed","c":"Hello world","s":"padded","arr":["A",1],"num":7})");
+            R"({"u":"MIXED Ü","l":"mixed","c":"Hello world","s":"padded","arr":["A",1],"num":7})");
+}
+
+TEST_F(MutateTest, CaseChangesAreUnicodeWide) {
+  set_string("u", "straße élan ğ");
+  set_string("l", "ÉCOLE ΣΟΦΙΑ");
+  set_string("c", "éCOLE");
+  EXPECT_EQ(run("uppercase: [u]\nlowercase: [l]\ncapitalize: [c]"),
+            R"({"u":"STRAßE ÉLAN Ğ","l":"école σοφια","c":"École"})");
+}
+
+TEST_F(MutateTest, MergeArraysScalarsAndMaps) {
+  set("arr", array_of({Value::string("a")}));
+  set_string("one", "b");
+  set_string("s", "c");
+  set("m1", Value::object(event().new_object()));
+  event().set(FieldPath::parse("m1.x"), Value::integer(1));
+  event().set(FieldPath::parse("m2.y"), Value::integer(2));
+  EXPECT_EQ(run("merge: {arr: one, s: arr, m1: m2, fresh: one, one: m1}"),
+            R"({"arr":["a","b"],"one":"b","s":["c","a","b"],"m1":{"x":1,"y":2},)"
+            R"("m2":{"y":2},"fresh":["b"]})");
 }
 
 TEST_F(MutateTest, SplitAndJoin) {

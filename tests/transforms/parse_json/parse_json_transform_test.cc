@@ -39,7 +39,7 @@ TEST_F(ParseJsonTest, NestedTargetAndScalarsAllowed) {
   EXPECT_EQ(run("{target: \"[parsed][value]\", remove_source: true}", "42"),
             R"({"host":"node","parsed":{"value":42}})");
   EXPECT_EQ(run("target: big", "18446744073709551615"),
-            R"({"message":"18446744073709551615","host":"node","big":18446744073709551616})");
+            R"({"message":"18446744073709551615","host":"node","big":18446744073709551615})");
 }
 
 TEST_F(ParseJsonTest, MergesIntoRootReplacingFields) {
@@ -84,6 +84,96 @@ TEST_F(ParseJsonTest, ManyEventsReuseTheParser) {
     EXPECT_EQ(batch.events()[static_cast<std::size_t>(i)].find(FieldPath::parse("doc.s"))->as_string().size(),
               static_cast<std::size_t>(i % 50));
   }
+}
+
+}  // namespace
+}  // namespace logferry::transforms
+
+namespace logferry::transforms {
+namespace {
+
+using testing::build_transform;
+using testing::to_json;
+
+class JsonFilterTest : public ::testing::Test {
+ protected:
+  std::string run(const std::string& yaml, std::string_view text) {
+    auto t = build_transform<ParseJsonTransform>(yaml, metrics);
+    if (!t) return "<build failed>";
+    EventBatch batch;
+    Event& e = batch.add();
+    e.append("message", e.string_value(text));
+    t->apply(batch);
+    return to_json(batch.events().at(0));
+  }
+  Metrics metrics;
+};
+
+// json_spec: decimals are BigDecimal, so nothing is rounded on the way through.
+TEST_F(JsonFilterTest, NumbersStayExact) {
+  EXPECT_EQ(run("{target: d}", R"({"t":1478207457.456,"big":123456789012345678901,"e":1.5E+3,"i":-7})"),
+            R"({"message":"{\"t\":1478207457.456,\"big\":123456789012345678901,\"e\":1.5E+3,\"i\":-7}",)"
+            R"("d":{"t":1478207457.456,"big":123456789012345678901,"e":1.5E+3,"i":-7}})");
+  EXPECT_EQ(run("{target: d}", "1.10"), R"({"message":"1.10","d":1.10})");
+}
+
+TEST_F(JsonFilterTest, RejectsMalformedNumbersAndTrailingText) {
+  for (std::string_view bad : {"01", "1.", "-", "1e", "[1.2.3]", "{\"a\":1} x", "[1] [2]", "12 34",
+                               "{\"a\":}", "[tru]", ""}) {
+    std::string expected = R"({"message":)";
+    append_json_string(expected, bad);
+    EXPECT_EQ(run("{target: d}", bad), expected + R"(,"tags":["_jsonparsefailure"]})") << bad;
+  }
+}
+
+TEST_F(JsonFilterTest, NonObjectWithoutTargetIsTaggedEvenWhenSkippingInvalidJson) {
+  EXPECT_EQ(run("skip_on_invalid_json: true", "[1,2]"),
+            R"({"message":"[1,2]","tags":["_jsonparsefailure"]})");
+  EXPECT_EQ(run("skip_on_invalid_json: true", "not json"), R"({"message":"not json"})");
+}
+
+TEST_F(JsonFilterTest, TimestampInsideBecomesTheEventTimestamp) {
+  EXPECT_EQ(run("{}", R"({"@timestamp":"2015-12-02T17:40:00.666Z","a":1})"),
+            R"({"message":"{\"@timestamp\":\"2015-12-02T17:40:00.666Z\",\"a\":1}","a":1,)"
+            R"("@timestamp":"2015-12-02T17:40:00.666Z"})");
+}
+
+TEST_F(JsonFilterTest, UnparsableTimestampIsKeptAndTagged) {
+  FakeClock clock(Timestamp{1'700'000'000'123'000'000});
+  config::Schema<ParseJsonTransform::Options> schema;
+  ParseJsonTransform::describe(schema);
+  ParseJsonTransform::Options o;
+  BuildContext ctx{"t", metrics, {}, {}, "node", clock};
+  auto t = ParseJsonTransform::build(o, ctx);
+  ASSERT_TRUE(t);
+  EventBatch batch;
+  Event& e = batch.add();
+  e.append("message", Value::string(R"({"@timestamp":"foobar","x":"y"})"));
+  (*t)->apply(batch);
+  EXPECT_EQ(to_json(batch.events()[0]),
+            R"({"message":"{\"@timestamp\":\"foobar\",\"x\":\"y\"}","x":"y",)"
+            R"("@timestamp":"2023-11-14T22:13:20.123Z","tags":["_timestampparsefailure"],)"
+            R"("_@timestamp":"foobar"})");
+}
+
+// json_spec "parse mixture of json an non-json content": remove_field only on success.
+TEST_F(JsonFilterTest, RemoveFieldOnlyOnSuccess) {
+  EXPECT_EQ(run("{remove_field: [message]}", "invalid"),
+            R"({"message":"invalid","tags":["_jsonparsefailure"]})");
+  EXPECT_EQ(run("{remove_field: [message], skip_on_invalid_json: true}", "invalid"),
+            R"({"message":"invalid"})");
+  EXPECT_EQ(run("{remove_field: [message], add_tag: [ok]}", R"({"k":"v"})"),
+            R"({"k":"v","tags":["ok"]})");
+}
+
+TEST_F(JsonFilterTest, MissingOrFalseSourceIsSkipped) {
+  auto t = build_transform<ParseJsonTransform>("{add_tag: [ran]}", metrics);
+  EventBatch batch;
+  batch.add().append("message", Value::boolean(false));
+  batch.add().append("other", Value::string("{}"));
+  t->apply(batch);
+  EXPECT_EQ(to_json(batch.events()[0]), R"({"message":false})");
+  EXPECT_EQ(to_json(batch.events()[1]), R"({"other":"{}"})");
 }
 
 }  // namespace

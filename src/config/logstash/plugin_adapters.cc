@@ -1,0 +1,372 @@
+#include "config/logstash/plugin_adapters.h"
+
+#include <algorithm>
+
+namespace logferry::config::logstash {
+
+namespace {
+
+ConfValue scalar_value(std::string text, int line) {
+  ConfValue v;
+  v.kind = ConfValue::Kind::kString;
+  v.text = std::move(text);
+  v.line = line;
+  return v;
+}
+
+bool same(const ConfValue& a, const ConfValue& b) {
+  if (a.kind != b.kind || a.text != b.text || a.items.size() != b.items.size() ||
+      a.entries.size() != b.entries.size())
+    return false;
+  for (std::size_t i = 0; i < a.items.size(); ++i)
+    if (!same(a.items[i], b.items[i])) return false;
+  for (std::size_t i = 0; i < a.entries.size(); ++i)
+    if (!same(a.entries[i].first, b.entries[i].first) || !same(a.entries[i].second, b.entries[i].second))
+      return false;
+  return true;
+}
+
+bool contains(const std::vector<ConfValue>& items, const ConfValue& v) {
+  return std::any_of(items.begin(), items.end(), [&](const ConfValue& i) { return same(i, v); });
+}
+
+// LogStash::Util.hash_merge: nested hashes merge, arrays union, a scalar replaces a scalar.
+void hash_merge(ConfValue& dst, const ConfValue& src) {
+  for (const auto& entry : src.entries) {
+    const ConfValue& key = entry.first;
+    const ConfValue& svalue = entry.second;
+    auto it = std::find_if(dst.entries.begin(), dst.entries.end(),
+                           [&](const auto& e) { return e.first.text == key.text; });
+    if (it == dst.entries.end()) {
+      dst.entries.push_back({key, svalue});
+      continue;
+    }
+    ConfValue& dvalue = it->second;
+    if (dvalue.kind == ConfValue::Kind::kHash && svalue.kind == ConfValue::Kind::kHash) {
+      hash_merge(dvalue, svalue);
+    } else if (svalue.kind == ConfValue::Kind::kArray) {
+      if (dvalue.kind != ConfValue::Kind::kArray) {
+        ConfValue wrapped;
+        wrapped.kind = ConfValue::Kind::kArray;
+        wrapped.line = dvalue.line;
+        wrapped.items.push_back(dvalue);
+        dvalue = std::move(wrapped);
+      }
+      for (const auto& item : svalue.items)
+        if (!contains(dvalue.items, item)) dvalue.items.push_back(item);
+    } else if (dvalue.kind == ConfValue::Kind::kArray) {
+      if (!contains(dvalue.items, svalue)) dvalue.items.push_back(svalue);
+    } else {
+      dvalue = svalue;
+    }
+  }
+}
+
+// ---- codecs ----
+struct Codec {
+  std::string name;
+  int line = 0;
+  std::vector<Attribute> settings;
+};
+
+std::optional<Codec> take_codec(AdaptContext& ctx) {
+  auto a = ctx.take("codec");
+  if (!a) return std::nullopt;
+  Codec c;
+  c.line = a->line;
+  if (a->value.kind == ConfValue::Kind::kPlugin) {
+    c.name = a->value.plugin->name;
+    c.settings = merge_repeated(a->value.plugin->attributes);
+  } else if (auto text = ctx.scalar(*a)) {
+    c.name = *text;
+  } else {
+    return std::nullopt;
+  }
+  return c;
+}
+
+// Inputs here read lines, which is what the `line` and `plain` codecs give.
+void line_codec_only(AdaptContext& ctx) {
+  auto c = take_codec(ctx);
+  if (!c) return;
+  if (c->name != "line" && c->name != "plain") {
+    ctx.error(c->line, "codec '" + c->name + "' is not supported on this input yet (line and plain are)");
+    return;
+  }
+  for (const auto& s : c->settings)
+    ctx.error(s.line, "codec " + c->name + ": setting '" + s.name + "' is not supported");
+}
+
+void plain_codec_only(AdaptContext& ctx) {
+  auto c = take_codec(ctx);
+  if (!c) return;
+  if (c->name != "plain" || !c->settings.empty())
+    ctx.error(c->line, "only the default codec (plain, no settings) is supported on this output");
+}
+
+// `format` of the line/plain codecs -> the native `format` template.
+bool codec_format(AdaptContext& ctx, const Codec& c, std::string default_format) {
+  std::string format = std::move(default_format);
+  int line = c.line;
+  bool ok = true;
+  for (const auto& s : c.settings) {
+    if (s.name == "format") {
+      if (auto text = ctx.scalar(s)) format = *text;
+      line = s.line;
+    } else {
+      ctx.error(s.line, "codec " + c.name + ": setting '" + s.name + "' is not supported");
+      ok = false;
+    }
+  }
+  ctx.primary().settings.push_back({"format", line, scalar_value(format, line)});
+  return ok;
+}
+
+// `host` + `port` -> `address` (IPv6 hosts bracketed).
+std::optional<std::string> listen_address(AdaptContext& ctx, const char* default_host,
+                                          std::optional<std::string> default_port, int& line) {
+  std::string host = default_host;
+  line = ctx.plugin().line;
+  if (auto h = ctx.take("host")) {
+    if (auto t = ctx.scalar(*h)) host = *t;
+    line = h->line;
+  }
+  std::optional<std::string> port = default_port;
+  if (auto p = ctx.take("port")) {
+    port = ctx.scalar(*p);
+    line = p->line;
+  }
+  if (!port) {
+    ctx.error(ctx.plugin().line, "setting 'port' is required");
+    return std::nullopt;
+  }
+  if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+  return host + ":" + *port;
+}
+
+// ---- adapters ----
+void adapt_beats(AdaptContext& ctx) {
+  plain_codec_only(ctx);
+  if (ctx.native_has("host")) return;  // the native source speaks host/port itself
+  int line = 0;
+  if (auto address = listen_address(ctx, "0.0.0.0", std::nullopt, line))
+    ctx.primary().settings.push_back({"address", line, scalar_value(*address, line)});
+}
+
+// Logstash's syslog input listens on UDP and TCP on the same port: two native sources.
+void adapt_syslog_input(AdaptContext& ctx) {
+  plain_codec_only(ctx);
+  if (auto ecs = ctx.take("ecs_compatibility")) {
+    if (ctx.scalar(*ecs) != std::optional<std::string>("disabled"))
+      ctx.error(ecs->line, "ecs_compatibility: only 'disabled' is supported (field names are "
+                           "the native syslog source's, see docs/logstash.md)");
+  }
+  int line = 0;
+  auto address = listen_address(ctx, "0.0.0.0", "514", line);
+  if (!address) return;
+  ctx.primary().suffix = "_udp";
+  ctx.primary().settings.push_back({"address", line, scalar_value(*address, line)});
+  ctx.primary().settings.push_back({"mode", line, scalar_value("udp", line)});
+  NativeComponent tcp{ctx.primary().type, "_tcp", {}};
+  tcp.settings.push_back({"address", line, scalar_value(*address, line)});
+  tcp.settings.push_back({"mode", line, scalar_value("tcp", line)});
+  ctx.components.push_back(std::move(tcp));
+}
+
+void adapt_stdin(AdaptContext& ctx) { line_codec_only(ctx); }
+
+// stdout's default codec is rubydebug (a Ruby hash dump for humans); we print JSON lines.
+void adapt_stdout(AdaptContext& ctx) {
+  auto c = take_codec(ctx);
+  std::string name = c ? c->name : "rubydebug";
+  int line = c ? c->line : ctx.plugin().line;
+  if (name == "rubydebug" || name == "json" || name == "json_lines") {
+    for (const auto& s : c ? c->settings : std::vector<Attribute>{})
+      ctx.error(s.line, "codec " + name + ": setting '" + s.name + "' is not supported");
+    ctx.primary().settings.push_back({"encoding", line, scalar_value("json", line)});
+  } else if (name == "line" || name == "plain") {
+    ctx.primary().settings.push_back({"encoding", line, scalar_value("text", line)});
+    codec_format(ctx, *c, "%{@timestamp} %{host} %{message}");
+  } else {
+    ctx.error(line, "codec '" + name + "' is not supported on stdout (rubydebug, json, json_lines, "
+                    "line and plain are)");
+  }
+}
+
+// The file output writes json_lines by default.
+void adapt_file_output(AdaptContext& ctx) {
+  auto c = take_codec(ctx);
+  std::string name = c ? c->name : "json_lines";
+  int line = c ? c->line : ctx.plugin().line;
+  if (name == "line" || name == "plain") {
+    codec_format(ctx, *c, "%{@timestamp} %{host} %{message}");
+  } else if ((name == "json_lines" || name == "json") && ctx.native_has("encoding")) {
+    ctx.primary().settings.push_back({"encoding", line, scalar_value("json", line)});
+  } else if (name == "json_lines" || name == "json") {
+    ctx.error(line, "codec " + name + (c ? "" : " (the file output's default)") +
+                        " is not supported by the native file sink yet; use codec => line { "
+                        "format => \"...\" }");
+  } else {
+    ctx.error(line, "codec '" + name + "' is not supported on the file output (line, plain)");
+  }
+  // Logstash's -1 means "the default"; other modes are octal numbers such as 0640.
+  for (const char* key : {"file_mode", "dir_mode"}) {
+    auto a = ctx.take(key);
+    if (!a) continue;
+    auto text = ctx.scalar(*a);
+    if (!text || *text == "-1") continue;
+    ctx.primary().settings.push_back({key, a->line, scalar_value(*text, a->line)});
+  }
+}
+
+void adapt_syslog_output(AdaptContext& ctx) { plain_codec_only(ctx); }
+
+void adapt_elasticsearch(AdaptContext& ctx) {
+  if (auto c = take_codec(ctx)) ctx.error(c->line, "codec is not supported on the elasticsearch output");
+}
+
+}  // namespace
+
+std::optional<Attribute> AdaptContext::take(std::string_view name) {
+  auto it = std::find_if(attributes_.begin(), attributes_.end(),
+                         [&](const Attribute& a) { return a.name == name; });
+  if (it == attributes_.end()) return std::nullopt;
+  Attribute a = std::move(*it);
+  attributes_.erase(it);
+  return a;
+}
+
+bool AdaptContext::has(std::string_view name) const {
+  return std::any_of(attributes_.begin(), attributes_.end(),
+                     [&](const Attribute& a) { return a.name == name; });
+}
+
+void AdaptContext::error(int line, const std::string& message) {
+  errors_.push_back({line, std::string(section_name(section_)) + " plugin '" + plugin_.name + "': " + message});
+}
+
+std::optional<std::string> AdaptContext::scalar(const Attribute& a) {
+  if (a.value.is_scalar()) return a.value.text;
+  error(a.line, a.name + ": must be a string or number");
+  return std::nullopt;
+}
+
+std::vector<Attribute> merge_repeated(const std::vector<Attribute>& attributes) {
+  std::vector<Attribute> out;
+  for (const auto& a : attributes) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const Attribute& o) { return o.name == a.name; });
+    if (it == out.end()) {
+      out.push_back(a);
+      continue;
+    }
+    ConfValue& existing = it->value;
+    if (existing.kind == ConfValue::Kind::kHash && a.value.kind == ConfValue::Kind::kHash) {
+      hash_merge(existing, a.value);
+    } else if (existing.kind == ConfValue::Kind::kArray) {
+      if (a.value.kind == ConfValue::Kind::kArray) {
+        existing.items.insert(existing.items.end(), a.value.items.begin(), a.value.items.end());
+      } else {
+        existing.items.push_back(a.value);
+      }
+    } else if (!same(existing, a.value)) {
+      ConfValue pair;
+      pair.kind = ConfValue::Kind::kArray;
+      pair.line = existing.line;
+      pair.items = {existing, a.value};
+      existing = std::move(pair);
+    }
+  }
+  return out;
+}
+
+const CommonSettings& common_settings(SectionKind section) {
+  static const CommonSettings kInput{
+      {{"id", "the component's name"}, {"enable_metric", "accepted; metrics are always on"}},
+      {{"type", "not supported yet on inputs: set it with a mutate filter"},
+       {"tags", "not supported yet on inputs: use mutate { add_tag => ... }"},
+       {"add_field", "not supported yet on inputs: use mutate { add_field => ... }"}}};
+  static const CommonSettings kFilter{
+      {{"id", "the component's name"}, {"enable_metric", "accepted; metrics are always on"},
+       {"periodic_flush", "accepted; no mapped filter buffers events"}},
+      {}};
+  static const CommonSettings kOutput{
+      {{"id", "the component's name"}, {"enable_metric", "accepted; metrics are always on"}},
+      {{"workers", "one thread per output; not configurable"}}};
+  switch (section) {
+    case SectionKind::kInput: return kInput;
+    case SectionKind::kFilter: return kFilter;
+    default: return kOutput;
+  }
+}
+
+const std::vector<PluginSpec>& plugin_specs() {
+  using S = SectionKind;
+  static const std::vector<PluginSpec> kSpecs = {
+      {S::kInput, "beats", "beats", "Lumberjack v2 server (Filebeat).", true,
+       {{"host", "`address` host (default 0.0.0.0), unless the native source has `host`"},
+        {"port", "`address` port (required, as in Logstash)"},
+        {"codec", "plain only"}},
+       {},
+       adapt_beats},
+      {S::kInput, "syslog", "syslog",
+       "Syslog on UDP and TCP on one port, as Logstash's input: two native syslog sources "
+       "(NAME_udp, NAME_tcp).",
+       false,
+       {{"host", "`address` host of both (default 0.0.0.0)"},
+        {"port", "`address` port of both (default 514)"},
+        {"ecs_compatibility", "`disabled` only"},
+        {"codec", "plain only"}},
+       {{"proxy_protocol", "not supported"},
+        {"timezone", "not supported: RFC 3164 stamps without a zone are read as UTC"},
+        {"locale", "not supported (English month names)"},
+        {"use_labels", "not supported: facility and severity are the native source's fields"},
+        {"facility_labels", "not supported"},
+        {"severity_labels", "not supported"},
+        {"syslog_field", "not supported"},
+        {"grok_pattern", "not supported: the native parser reads RFC 3164 and RFC 5424"},
+        {"service_type", "not supported"}},
+       adapt_syslog_input},
+      {S::kInput, "stdin", "stdin", "Lines of standard input.", true, {{"codec", "line or plain"}}, {},
+       adapt_stdin},
+      {S::kInput, "tcp", "", "Not supported yet.", false, {}, {}, nullptr},
+      {S::kInput, "udp", "", "Not supported yet.", false, {}, {}, nullptr},
+      {S::kInput, "file", "", "Not supported yet.", false, {}, {}, nullptr},
+      {S::kFilter, "mutate", "mutate", "Logstash mutate.", true, {}, {}, nullptr},
+      {S::kFilter, "grok", "grok", "Logstash grok.", true, {}, {}, nullptr},
+      {S::kFilter, "dissect", "dissect", "Logstash dissect.", true, {}, {}, nullptr},
+      {S::kFilter, "date", "date", "Logstash date.", true, {}, {}, nullptr},
+      {S::kFilter, "json", "parse_json", "Logstash json filter.", true, {}, {}, nullptr},
+      {S::kFilter, "drop", "drop",
+       "Drops the event. `if COND { drop {} }` (no settings, no else) becomes a native `filter` "
+       "keeping `!(COND)`.",
+       true, {}, {}, nullptr},
+      {S::kOutput, "elasticsearch", "elasticsearch", "Elasticsearch _bulk.", true,
+       {{"codec", "not supported"}}, {}, adapt_elasticsearch},
+      {S::kOutput, "syslog", "syslog", "logstash-output-syslog; the native options have its names.",
+       true, {{"codec", "plain only"}}, {}, adapt_syslog_output},
+      {S::kOutput, "file", "file", "Lines to files by path template.", true,
+       {{"codec", "line/plain `format` -> `format`; json_lines (default) -> `encoding: json` when "
+                  "the native sink has it"},
+        {"file_mode", "octal such as 0640; -1 = default"},
+        {"dir_mode", "octal such as 0750; -1 = default"}},
+       {{"gzip", "not supported: rotated files are compressed with `compress`"},
+        {"flush_interval", "not supported: lines are written per batch"},
+        {"create_if_deleted", "not supported: always recreated"},
+        {"filename_failure", "not supported"},
+        {"write_behavior", "not supported: always appends"}},
+       adapt_file_output},
+      {S::kOutput, "stdout", "console", "Events to standard output.", false,
+       {{"codec", "rubydebug (default), json, json_lines -> JSON lines; line/plain `format` -> text"}},
+       {},
+       adapt_stdout},
+  };
+  return kSpecs;
+}
+
+const PluginSpec* find_spec(SectionKind section, std::string_view name) {
+  for (const auto& s : plugin_specs())
+    if (s.section == section && name == s.name) return &s;
+  return nullptr;
+}
+
+}  // namespace logferry::config::logstash

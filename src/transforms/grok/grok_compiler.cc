@@ -1,0 +1,478 @@
+#include "transforms/grok/grok_compiler.h"
+
+#include <algorithm>
+#include <map>
+
+#include "transforms/grok/grok_patterns.h"
+
+namespace logferry::transforms::grok {
+
+namespace {
+
+constexpr std::size_t kMaxExpandedBytes = 1 << 20;  // far above any real pattern; stops blowups
+constexpr int kMaxDepth = 64;
+
+Unexpected<Error> invalid(std::string message) {
+  return unexpected(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+// jls-grok's pattern name characters: [A-z0-9] (the ASCII range A..z includes [ \ ] ^ _ `).
+bool name_char(char c) { return (c >= 'A' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool subname_char(char c) {
+  return name_char(c) || c == '@' || c == '[' || c == ']' || c == '_' || c == ':' || c == '.' ||
+         c == '-';
+}
+
+// One %{NAME:sub=definition} reference, parsed the way jls-grok's PATTERN_RE reads it.
+struct Reference {
+  std::string_view name, subname, definition;
+  bool has_definition = false;
+  std::size_t end = 0;  // one past the closing brace
+};
+
+bool parse_reference(std::string_view text, std::size_t at, Reference& ref) {
+  std::size_t j = at + 2;
+  std::size_t start = j;
+  while (j < text.size() && name_char(text[j])) ++j;
+  if (j == start) return false;
+  ref.name = text.substr(start, j - start);
+  if (j < text.size() && text[j] == ':') {
+    std::size_t k = j + 1;
+    while (k < text.size() && subname_char(text[k]) && text[k] != '}') ++k;
+    if (k > j + 1) {
+      ref.subname = text.substr(j + 1, k - j - 1);
+      j = k;
+    }
+  }
+  if (j < text.size() && text[j] == '=') {
+    // Up to the first unescaped '}' outside balanced braces (jls-grok's regex can run past it
+    // when the definition holds a backslash; this reads what the user meant).
+    std::size_t k = j + 1;
+    int depth = 0;
+    while (k < text.size()) {
+      char c = text[k];
+      if (c == '\\' && k + 1 < text.size()) {
+        k += 2;
+        continue;
+      }
+      if (c == '{') ++depth;
+      if (c == '}' && depth-- == 0) break;
+      ++k;
+    }
+    if (k >= text.size()) return false;
+    ref.definition = text.substr(j + 1, k - j - 1);
+    ref.has_definition = true;
+    j = k;
+  }
+  while (j < text.size() && text[j] != '}') ++j;  // jls-grok ignores anything else before '}'
+  if (j >= text.size()) return false;
+  ref.end = j + 1;
+  return true;
+}
+
+class Expander {
+ public:
+  Expander(const PatternLibrary& library, const CompileOptions& options)
+      : library_(library), options_(options) {}
+
+  Result<void> run(std::string_view text, std::string& out, int depth) {
+    if (depth > kMaxDepth) return invalid("patterns nest deeper than " + std::to_string(kMaxDepth));
+    std::size_t i = 0;
+    while (i < text.size()) {
+      std::size_t at = text.find("%{", i);
+      if (at == std::string_view::npos) {
+        out.append(text.substr(i));
+        break;
+      }
+      out.append(text.substr(i, at - i));
+      Reference ref;
+      if (!parse_reference(text, at, ref)) {  // not a reference: a literal '%'
+        out += '%';
+        i = at + 1;
+        continue;
+      }
+      if (auto r = substitute(ref, text.substr(at, ref.end - at), out, depth); !r) return r;
+      if (out.size() > kMaxExpandedBytes) return invalid("the expanded pattern is larger than 1 MiB");
+      i = ref.end;
+    }
+    return {};
+  }
+
+ private:
+  Result<void> substitute(const Reference& ref, std::string_view whole, std::string& out, int depth) {
+    std::string name(ref.name);
+    if (ref.has_definition) inline_[name] = std::string(ref.definition);
+    const std::string* definition = find(name);
+    if (definition == nullptr && !options_.allow_unknown)
+      return invalid("pattern " + std::string(whole) + " not defined");
+    for (const auto& active : stack_) {
+      if (active == name) {
+        std::string chain;
+        for (const auto& s : stack_) chain += s + " -> ";
+        return invalid("pattern recursion: " + chain + name);
+      }
+    }
+    bool capture = !(options_.named_captures_only && ref.subname.empty());
+    if (capture) {
+      out += "(?<";
+      out += name;
+      if (!ref.subname.empty()) {
+        out += ':';
+        out += ref.subname;
+      }
+      out += '>';
+    } else {
+      out += "(?:";
+    }
+    if (definition != nullptr) {
+      stack_.push_back(name);
+      std::string body = *definition;  // `inline_` may change while expanding
+      auto r = run(body, out, depth + 1);
+      stack_.pop_back();
+      if (!r) return r;
+    }
+    out += ')';
+    return {};
+  }
+
+  const std::string* find(const std::string& name) const {
+    if (auto it = inline_.find(name); it != inline_.end()) return &it->second;
+    return library_.find(name);
+  }
+
+  const PatternLibrary& library_;
+  const CompileOptions& options_;
+  std::map<std::string, std::string> inline_;  // %{NAME=regex}, for this pattern only
+  std::vector<std::string> stack_;
+};
+
+// One left-to-right pass of the Oniguruma -> PCRE2 rewrite. `known` are the group labels found
+// by a first pass, so back-references may point forward.
+class Translator {
+ public:
+  Translator(std::string_view in, const std::vector<std::string>* known) : in_(in), known_(known) {}
+
+  Result<Translated> run() {
+    while (i_ < in_.size()) {
+      char c = in_[i_];
+      Result<void> r;
+      if (c == '\\') {
+        r = escape(false);
+      } else if (c == '[') {
+        r = char_class();
+      } else if (c == '(' && peek(1) == '?') {
+        r = group();
+      } else {
+        out_.regex += c;
+        ++i_;
+      }
+      if (!r) return unexpected(r.error());
+    }
+    return std::move(out_);
+  }
+
+ private:
+  char peek(std::size_t ahead) const { return i_ + ahead < in_.size() ? in_[i_ + ahead] : '\0'; }
+
+  int label_index(std::string_view name) const {
+    const auto& labels = known_ != nullptr ? *known_ : out_.labels;
+    for (std::size_t k = 0; k < labels.size(); ++k)
+      if (labels[k] == name) return static_cast<int>(k) + 1;
+    return 0;
+  }
+
+  Result<void> escape(bool in_class) {
+    char n = peek(1);
+    if (n == '\0') {
+      out_.regex += '\\';
+      ++i_;
+      return {};
+    }
+    if (n == 'h' || n == 'H') {  // Ruby: hex digit (PCRE2: horizontal space)
+      if (in_class) {
+        if (n == 'H') return invalid("\\H inside a character class is not supported");
+        out_.regex += "0-9a-fA-F";
+      } else {
+        out_.regex += n == 'h' ? "[0-9a-fA-F]" : "[^0-9a-fA-F]";
+      }
+      i_ += 2;
+      return {};
+    }
+    if (!in_class && (n == 'k' || n == 'g') && (peek(2) == '<' || peek(2) == '\'')) {
+      char close = peek(2) == '<' ? '>' : '\'';
+      std::size_t end = in_.find(close, i_ + 3);
+      if (end != std::string_view::npos) {
+        std::string_view name = in_.substr(i_ + 3, end - i_ - 3);
+        int index = label_index(name);
+        out_.regex += '\\';
+        out_.regex += n;
+        out_.regex += '<';
+        out_.regex += index > 0 ? "g" + std::to_string(index) : std::string(name);
+        out_.regex += '>';
+        i_ = end + 1;
+        return {};
+      }
+    }
+    if (n == 'Q') {  // quoted run: copy verbatim through \E
+      std::size_t end = in_.find("\\E", i_ + 2);
+      std::size_t stop = end == std::string_view::npos ? in_.size() : end + 2;
+      out_.regex.append(in_.substr(i_, stop - i_));
+      i_ = stop;
+      return {};
+    }
+    out_.regex += '\\';
+    out_.regex += n;
+    i_ += 2;
+    return {};
+  }
+
+  // Oniguruma allows nested sets ([a[bc]] = [abc]); PCRE2 does not, so positive nested sets
+  // are flattened. Negated nested sets and && intersections have no flat form.
+  Result<void> char_class() {
+    out_.regex += '[';
+    ++i_;
+    if (peek(0) == '^') {
+      out_.regex += '^';
+      ++i_;
+    }
+    if (peek(0) == ']') {  // a leading ']' is a literal
+      out_.regex += ']';
+      ++i_;
+    }
+    int depth = 0;
+    while (i_ < in_.size()) {
+      char c = in_[i_];
+      if (c == '\\') {
+        if (auto r = escape(true); !r) return r;
+        continue;
+      }
+      if (c == '[' && peek(1) == ':') {  // POSIX [:alpha:]
+        std::size_t end = in_.find(":]", i_ + 2);
+        if (end != std::string_view::npos) {
+          out_.regex.append(in_.substr(i_, end + 2 - i_));
+          i_ = end + 2;
+          continue;
+        }
+      }
+      if (c == '[') {
+        if (peek(1) == '^') return invalid("negated nested character classes are not supported");
+        ++depth;
+        ++i_;
+        continue;
+      }
+      if (c == '&' && peek(1) == '&') return invalid("character class intersection (&&) is not supported");
+      if (c == ']') {
+        ++i_;
+        if (depth == 0) {
+          out_.regex += ']';
+          return {};
+        }
+        --depth;
+        continue;
+      }
+      out_.regex += c;
+      ++i_;
+    }
+    return {};  // unterminated: PCRE2 reports it
+  }
+
+  Result<void> group() {
+    char a = peek(2);
+    bool angle_name = a == '<' && peek(3) != '=' && peek(3) != '!';
+    bool python_name = a == 'P' && peek(3) == '<';
+    if (angle_name || a == '\'' || python_name) {
+      std::size_t name_start = i_ + (python_name ? 4 : 3);
+      char close = a == '\'' ? '\'' : '>';
+      std::size_t end = in_.find(close, name_start);
+      if (end == std::string_view::npos) return invalid("unterminated group name");
+      out_.labels.emplace_back(in_.substr(name_start, end - name_start));
+      out_.regex += "(?<g" + std::to_string(out_.labels.size()) + ">";
+      i_ = end + 1;
+      return {};
+    }
+    // Inline options: Ruby's m is dot-all (PCRE2's s).
+    std::size_t j = i_ + 2;
+    while (j < in_.size() && (in_[j] == 'i' || in_[j] == 'm' || in_[j] == 'x' || in_[j] == '-')) ++j;
+    if (j > i_ + 2 && j < in_.size() && (in_[j] == ')' || in_[j] == ':')) {
+      out_.regex += "(?";
+      for (std::size_t k = i_ + 2; k < j; ++k) out_.regex += in_[k] == 'm' ? 's' : in_[k];
+      i_ = j;
+      return {};
+    }
+    out_.regex += "(?";
+    i_ += 2;
+    return {};
+  }
+
+  std::string_view in_;
+  const std::vector<std::string>* known_;
+  std::size_t i_ = 0;
+  Translated out_;
+};
+
+std::vector<std::string_view> split_label(std::string_view label) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t colon = label.find(':', start);
+    parts.push_back(label.substr(start, colon == std::string_view::npos ? colon : colon - start));
+    if (colon == std::string_view::npos) break;
+    start = colon + 1;
+  }
+  return parts;
+}
+
+// jls-grok: `pattern, name, coerce = label.split(":")`; the field is `name || pattern`.
+Capture capture_of(std::string_view label, int group) {
+  auto parts = split_label(label);
+  Capture c;
+  c.group = group;
+  c.field = std::string(parts.size() >= 2 ? parts[1] : parts[0]);
+  if (parts.size() >= 3) {
+    if (parts[2] == "int") c.conversion = Conversion::kInt;
+    if (parts[2] == "float") c.conversion = Conversion::kFloat;
+  }
+  return c;
+}
+
+}  // namespace
+
+const PatternLibrary& PatternLibrary::builtin() {
+  static const PatternLibrary library = [] {
+    PatternLibrary l;
+    l.add_file_text(builtin_pattern_text());
+    return l;
+  }();
+  return library;
+}
+
+void PatternLibrary::add_file_text(std::string_view text) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t eol = text.find('\n', pos);
+    std::string_view line = text.substr(pos, eol == std::string_view::npos ? eol : eol - pos);
+    pos = eol == std::string_view::npos ? text.size() : eol + 1;
+    while (!line.empty() && (line.back() == '\r')) line.remove_suffix(1);
+    std::size_t start = line.find_first_not_of(" \t");
+    if (start == std::string_view::npos || line[start] == '#') continue;
+    line.remove_prefix(start);
+    std::size_t gap = line.find_first_of(" \t");
+    if (gap == std::string_view::npos) continue;  // a name without a pattern, as Logstash skips it
+    std::size_t body = line.find_first_not_of(" \t", gap);
+    if (body == std::string_view::npos) continue;
+    add(std::string(line.substr(0, gap)), std::string(line.substr(body)));
+  }
+}
+
+const std::string* PatternLibrary::find(const std::string& name) const {
+  auto it = patterns_.find(name);
+  return it == patterns_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> PatternLibrary::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, regex] : patterns_) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<std::string> expand(std::string_view pattern, const PatternLibrary& library,
+                           const CompileOptions& options) {
+  Expander expander(library, options);
+  std::string out;
+  if (auto r = expander.run(pattern, out, 0); !r) return unexpected(r.error());
+  return out;
+}
+
+Result<Translated> translate(std::string_view onig) {
+  auto first = Translator(onig, nullptr).run();
+  if (!first) return first;
+  return Translator(onig, &first->labels).run();
+}
+
+Result<CompiledPattern> CompiledPattern::compile(std::string_view pattern,
+                                                 const PatternLibrary& library,
+                                                 const CompileOptions& options) {
+  auto expanded = expand(pattern, library, options);
+  if (!expanded) return unexpected(expanded.error());
+  auto translated = translate(*expanded);
+  if (!translated) return unexpected(translated.error());
+
+  // Ruby regexes: ^ and $ are line anchors; Logstash compiles with Regexp::MULTILINE (dot-all);
+  // once a regex has named groups, plain parentheses do not capture.
+  uint32_t flags = PCRE2_MULTILINE | PCRE2_DOTALL;
+  if (!translated->labels.empty()) flags |= PCRE2_NO_AUTO_CAPTURE;
+  int code = 0;
+  PCRE2_SIZE offset = 0;
+  const std::string& src = translated->regex;
+  pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(src.data()), src.size(), flags, &code,
+                                 &offset, nullptr);
+  if (re == nullptr) {
+    PCRE2_UCHAR message[256];
+    pcre2_get_error_message(code, message, sizeof message);
+    return invalid("invalid regex: " + std::string(reinterpret_cast<char*>(message)) +
+                   " at offset " + std::to_string(offset) + " of the expanded pattern");
+  }
+  CompiledPattern p;
+  p.code_.reset(re);
+  p.pattern_ = std::string(pattern);
+  p.jit_ = options.jit && pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
+  pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &p.capture_count_);
+
+  std::vector<std::pair<std::size_t, Capture>> ordered;  // (first position of label, capture)
+  for (std::size_t k = 0; k < translated->labels.size(); ++k) {
+    std::string name = "g" + std::to_string(k + 1);
+    int group = pcre2_substring_number_from_name(re, reinterpret_cast<PCRE2_SPTR>(name.c_str()));
+    if (group <= 0) continue;
+    const std::string& label = translated->labels[k];
+    std::size_t first = std::find(translated->labels.begin(), translated->labels.end(), label) -
+                        translated->labels.begin();
+    Capture c = capture_of(label, group);
+    if (!c.field.empty()) ordered.emplace_back(first, std::move(c));
+  }
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [first, c] : ordered) p.captures_.push_back(std::move(c));
+  return p;
+}
+
+Matcher::Matcher(uint32_t max_captures, uint32_t match_limit) {
+  data_ = pcre2_match_data_create(max_captures + 1, nullptr);
+  context_ = pcre2_match_context_create(nullptr);
+  stack_ = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, nullptr);
+  pcre2_jit_stack_assign(context_, nullptr, stack_);
+  if (match_limit > 0) pcre2_set_match_limit(context_, match_limit);
+}
+
+Matcher::~Matcher() {
+  pcre2_jit_stack_free(stack_);
+  pcre2_match_context_free(context_);
+  pcre2_match_data_free(data_);
+}
+
+Matcher::MatchResult Matcher::match(const CompiledPattern& p, std::string_view subject) {
+  static const char kEmpty[] = "";
+  auto* s = reinterpret_cast<PCRE2_SPTR>(subject.data() != nullptr ? subject.data() : kEmpty);
+  int rc = p.jit() ? pcre2_jit_match(p.code(), s, subject.size(), 0, 0, data_, context_)
+                   : pcre2_match(p.code(), s, subject.size(), 0, 0, data_, context_);
+  if (rc >= 0) return MatchResult::kMatch;
+  switch (rc) {
+    case PCRE2_ERROR_MATCHLIMIT:
+    case PCRE2_ERROR_DEPTHLIMIT:
+    case PCRE2_ERROR_HEAPLIMIT:
+    case PCRE2_ERROR_JIT_STACKLIMIT:
+      return MatchResult::kLimit;
+    default:
+      return MatchResult::kNoMatch;
+  }
+}
+
+bool Matcher::group(int n, std::string_view subject, std::string_view& out) const {
+  if (static_cast<uint32_t>(n) >= pcre2_get_ovector_count(data_)) return false;
+  const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data_);
+  if (ov[2 * n] == PCRE2_UNSET) return false;
+  out = subject.substr(ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
+  return true;
+}
+
+}  // namespace logferry::transforms::grok

@@ -1,0 +1,165 @@
+#include "transforms/parse_json/json_reader.h"
+
+#include <charconv>
+#include <cstdint>
+
+namespace logferry::transforms {
+
+namespace {
+
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?  Sets `integral` when neither part follows.
+bool valid_number(std::string_view s, bool& integral) {
+  std::size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i >= s.size() || !digit(s[i])) return false;
+  if (s[i] == '0') {
+    ++i;
+  } else {
+    while (i < s.size() && digit(s[i])) ++i;
+  }
+  integral = true;
+  if (i < s.size() && s[i] == '.') {
+    integral = false;
+    ++i;
+    if (i >= s.size() || !digit(s[i])) return false;
+    while (i < s.size() && digit(s[i])) ++i;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    integral = false;
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (i >= s.size() || !digit(s[i])) return false;
+    while (i < s.size() && digit(s[i])) ++i;
+  }
+  return i == s.size();
+}
+
+// raw_json_token() runs up to the next structural character: trailing blanks included.
+std::string_view trim_token(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+Value arena_string(Event& event, std::string_view s) {
+  return s.empty() ? Value::string({}) : event.string_value(s);
+}
+
+}  // namespace
+
+std::optional<Value> json_number(std::string_view token, Event& event) {
+  bool integral = false;
+  if (!valid_number(token, integral)) return std::nullopt;
+  if (integral) {
+    int64_t i = 0;
+    auto r = std::from_chars(token.data(), token.data() + token.size(), i);
+    if (r.ec == std::errc() && r.ptr == token.data() + token.size()) return Value::integer(i);
+  }
+  return Value::decimal(event.arena().copy(token));
+}
+
+std::optional<Value> JsonReader::convert(simdjson::ondemand::value v, Event& event) {
+  using simdjson::ondemand::json_type;
+  json_type type;
+  if (v.type().get(type) != simdjson::SUCCESS) return std::nullopt;
+  switch (type) {
+    case json_type::object: {
+      simdjson::ondemand::object source;
+      if (v.get_object().get(source) != simdjson::SUCCESS) return std::nullopt;
+      Object* obj = event.new_object();
+      for (auto field : source) {
+        std::string_view key;
+        if (field.error() != simdjson::SUCCESS || field.unescaped_key().get(key) != simdjson::SUCCESS)
+          return std::nullopt;
+        std::string_view stored = event.arena().copy(key);  // the parser reuses its key buffer
+        auto value = convert(field.value(), event);
+        if (!value) return std::nullopt;
+        obj->fields.push_back({stored, *value});
+      }
+      return Value::object(obj);
+    }
+    case json_type::array: {
+      simdjson::ondemand::array source;
+      if (v.get_array().get(source) != simdjson::SUCCESS) return std::nullopt;
+      Array* arr = event.new_array();
+      for (auto item : source) {
+        simdjson::ondemand::value element;
+        if (item.get(element) != simdjson::SUCCESS) return std::nullopt;
+        auto value = convert(element, event);
+        if (!value) return std::nullopt;
+        arr->items.push_back(*value);
+      }
+      return Value::array(arr);
+    }
+    case json_type::string: {
+      std::string_view s;
+      if (v.get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
+      return arena_string(event, s);
+    }
+    case json_type::number: return json_number(trim_token(v.raw_json_token()), event);
+    case json_type::boolean: {
+      bool b = false;
+      if (v.get_bool().get(b) != simdjson::SUCCESS) return std::nullopt;
+      return Value::boolean(b);
+    }
+    case json_type::null: {
+      bool null = false;
+      if (v.is_null().get(null) != simdjson::SUCCESS || !null) return std::nullopt;
+      return Value();
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Value> JsonReader::read(std::string_view text, Event& event) {
+  padded_.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  padded_.assign(text);
+  simdjson::padded_string_view input(padded_.data(), padded_.size(), padded_.capacity());
+  simdjson::ondemand::document doc;
+  if (parser_.iterate(input).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  bool scalar = false;
+  if (doc.is_scalar().get(scalar) != simdjson::SUCCESS) return std::nullopt;
+  std::optional<Value> result;
+  if (scalar) {  // a document that is one string, number, boolean or null
+    simdjson::ondemand::json_type type;
+    if (doc.type().get(type) != simdjson::SUCCESS) return std::nullopt;
+    using simdjson::ondemand::json_type;
+    std::string_view s;
+    bool b = false;
+    switch (type) {
+      case json_type::string:
+        if (doc.get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
+        result = arena_string(event, s);
+        break;
+      case json_type::number: {  // the whole text is the number, blanks around it aside
+        std::string_view token = trim_token(text);
+        while (!token.empty() && (token.front() == ' ' || token.front() == '\t' ||
+                                  token.front() == '\n' || token.front() == '\r'))
+          token.remove_prefix(1);
+        result = json_number(token, event);
+        break;
+      }
+      case json_type::boolean:
+        if (doc.get_bool().get(b) != simdjson::SUCCESS) return std::nullopt;
+        result = Value::boolean(b);
+        break;
+      case json_type::null:
+        if (doc.is_null().get(b) != simdjson::SUCCESS || !b) return std::nullopt;
+        result = Value();
+        break;
+      default: return std::nullopt;
+    }
+  } else {
+    simdjson::ondemand::value root;
+    if (doc.get_value().get(root) != simdjson::SUCCESS) return std::nullopt;
+    result = convert(root, event);
+    // Every token consumed, or there is text after the document.
+    const char* rest = nullptr;
+    if (result && doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) return std::nullopt;
+  }
+  return result;
+}
+
+}  // namespace logferry::transforms

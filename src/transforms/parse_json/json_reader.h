@@ -1,0 +1,35 @@
+// JsonReader: JSON text -> event values in the event's arena, with numbers exact as Logstash
+// keeps them (BigDecimal / BigInteger): integers that fit int64 are kInt, every other number
+// (fractions, exponents, integers of any length) is a kDecimal holding its JSON text, so
+// `1478207457.456` keeps `.456` and `123456789012345678901` keeps every digit when written out.
+// simdjson's On-Demand API walks the text (its DOM refuses integers above 2^64); every value
+// is consumed, so malformed text is always rejected. Reuses its buffers: no heap per event
+// once grown.
+#pragma once
+
+#include <simdjson.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/event.h"
+
+namespace logferry::transforms {
+
+class JsonReader {
+ public:
+  // The parsed value, or nothing when `text` is not one valid JSON document.
+  std::optional<Value> read(std::string_view text, Event& event);
+
+ private:
+  std::optional<Value> convert(simdjson::ondemand::value v, Event& event);
+  simdjson::ondemand::parser parser_;
+  std::string padded_;  // the text plus simdjson's padding
+};
+
+// A JSON number token (RFC 8259 §6) as a value: kInt when it is an integer that fits, else
+// kDecimal with the text copied into the arena. Nothing when `token` is not a JSON number.
+std::optional<Value> json_number(std::string_view token, Event& event);
+
+}  // namespace logferry::transforms
