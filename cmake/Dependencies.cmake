@@ -42,6 +42,17 @@ find_package(absl REQUIRED)
 
 # Standalone Asio (header-only): event loop, sockets, timers and TLS streams for network
 # components. Kept out of core headers so most translation units never parse it.
+#
+# No HTTP server library: the API server (src/net/http_server.cc) is our own ~300 lines on Asio,
+# one thread, with header/body caps, request/idle/write timeouts and a connection cap that
+# evicts the oldest. Both Debian 12 candidates were tried against what it must survive:
+# - cpp-httplib 0.11.4 serves each connection on a pool thread (8 here: max(8, cores - 1)) with
+#   an unbounded queue. Measured: with 8 silent connections a GET /healthz waited 4.8 s, with 20
+#   it waited 7.8 s (its 5 s read timeout, per batch of 8); 500 would hold it for minutes.
+# - libmicrohttpd 0.9.75 has a connection limit, a per-connection memory limit and an
+#   inactivity timeout, but no whole-request deadline (a client sending a byte per timeout holds
+#   a slot forever) and refuses new connections at the limit rather than evicting old ones, so
+#   silent clients lock health checks out. Its C callback API would also be the larger code.
 find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
 add_library(logferry_asio INTERFACE)
 target_include_directories(logferry_asio SYSTEM INTERFACE ${ASIO_INCLUDE_DIR})

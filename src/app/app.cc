@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <vector>
 
 #include "config/logstash/conf_to_pipeline.h"
@@ -91,6 +92,35 @@ Result<std::unique_ptr<runtime::Topology>> start_topology(const config::Pipeline
   return topo;
 }
 
+// The running topology as the API thread sees it: /readyz asks it which sinks fail, while
+// the main thread swaps it on reload.
+class LiveTopology {
+ public:
+  void set(const runtime::Topology* topology, std::chrono::milliseconds ready_timeout) {
+    std::lock_guard lock(mu_);
+    topology_ = topology;
+    ready_timeout_ = ready_timeout;
+  }
+  // 200 "ready"; 503 "starting" before the pipeline runs (and while it reloads); 503 with one
+  // line per sink that has held undeliverable events for ready_timeout, and why.
+  net::HttpResponse readiness(bool started) const {
+    std::lock_guard lock(mu_);
+    if (!started || topology_ == nullptr) return {503, "text/plain", "starting\n"};
+    auto unready = topology_->unready_sinks(ready_timeout_);
+    if (unready.empty()) return {200, "text/plain", "ready\n"};
+    std::string body;
+    for (const auto& u : unready)
+      body += fmt::format("not ready: sink {} has not delivered for {} s: {}\n", u.sink,
+                          u.failing_for.count(), u.reason);
+    return {503, "text/plain", std::move(body)};
+  }
+
+ private:
+  mutable std::mutex mu_;
+  const runtime::Topology* topology_ = nullptr;
+  std::chrono::milliseconds ready_timeout_{0};
+};
+
 }  // namespace
 
 int run_pipeline(const std::filesystem::path& file) {
@@ -112,6 +142,9 @@ int run_pipeline(const std::filesystem::path& file) {
 
   Metrics metrics;
   std::atomic<bool> ready{false};
+  // What /readyz reads from the API thread; set by this thread around every (re)start.
+  LiveTopology live;
+  live.set(nullptr, cfg.api_ready_timeout);
   std::unique_ptr<net::HttpServer> api;
   LogstashApi logstash_api(metrics, node_name(), cfg.api_address);
   logstash_api.set_pipeline(cfg);
@@ -123,11 +156,9 @@ int run_pipeline(const std::filesystem::path& file) {
                                      metrics.render_prometheus()};
           }},
          {"/healthz", [] { return net::HttpResponse{200, "text/plain", "ok\n"}; }},
-         {"/readyz", [&ready] {
-            return ready ? net::HttpResponse{200, "text/plain", "ready\n"}
-                         : net::HttpResponse{503, "text/plain", "starting\n"};
-          }}});
-    auto server = net::HttpServer::start(cfg.api_address, std::move(routes));
+         {"/readyz", [&ready, &live] { return live.readiness(ready); }}});
+    auto server = net::HttpServer::start(cfg.api_address, std::move(routes), net::HttpServerLimits{},
+                                         &metrics);
     if (server) {
       api = std::move(*server);
       log_info("api listening on {}", cfg.api_address);
@@ -148,6 +179,7 @@ int run_pipeline(const std::filesystem::path& file) {
     return 1;
   }
   std::unique_ptr<runtime::Topology> running = std::move(*topo);
+  live.set(running.get(), cfg.api_ready_timeout);
   ready = true;
   log_info("logferry {} running {} ({} sources, {} transforms, {} sinks)", LOGFERRY_VERSION,
            file.string(), cfg.sources.size(), cfg.transforms.size(), cfg.sinks.size());
@@ -182,6 +214,7 @@ int run_pipeline(const std::filesystem::path& file) {
     }
     log_info("reloading {}", file.string());
     ready = false;
+    live.set(nullptr, cfg.api_ready_timeout);
     running->stop();  // drains: what was read is delivered or re-read, never lost
     running.reset();
     auto rebuilt = start_topology(next, metrics);
@@ -201,9 +234,11 @@ int run_pipeline(const std::filesystem::path& file) {
       log_info("reloaded {}", file.string());
     }
     running = std::move(*rebuilt);
+    live.set(running.get(), cfg.api_ready_timeout);
     ready = true;
   }
   ready = false;
+  live.set(nullptr, cfg.api_ready_timeout);
   running->stop();
   running.reset();
   return 0;

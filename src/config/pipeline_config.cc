@@ -33,25 +33,32 @@ struct BufferOptions {
 
 struct ApiOptions {
   std::string address;
+  Duration ready_timeout = std::chrono::seconds(30);
   static void describe(Schema<ApiOptions>& s) {
     s.field("address", &ApiOptions::address).doc("HOST:PORT for /metrics, /healthz, /readyz.");
+    s.field("ready_timeout", &ApiOptions::ready_timeout)
+        .doc("/readyz fails once a sink has held events it cannot deliver for this long.");
+    s.check([](const ApiOptions& o, CheckContext& ctx) {
+      if (o.ready_timeout.count() < 0) ctx.error("ready_timeout", "must not be negative");
+    });
   }
 };
 
 bool is_map(const YAML::Node& n) { return n && n.IsMap(); }
 
-std::vector<std::string> read_inputs(const YAML::Node& node, const std::string& where,
-                                     Diagnostics& diags) {
-  std::vector<std::string> inputs;
+void read_inputs(const YAML::Node& node, const std::string& where, ComponentConfig& c,
+                 Diagnostics& diags) {
   YAML::Node in = node["inputs"];
   if (!in) {
     diags.error(line_of(node), where + ": missing required key 'inputs'");
-    return inputs;
+    return;
   }
-  auto err = decode(in, inputs);
+  auto err = decode(in, c.inputs);
   if (!err.empty()) diags.error(line_of(in), where + ".inputs: " + err);
-  if (err.empty() && inputs.empty()) diags.error(line_of(in), where + ".inputs: must not be empty");
-  return inputs;
+  if (err.empty() && c.inputs.empty()) diags.error(line_of(in), where + ".inputs: must not be empty");
+  // Graph errors point at the item that is wrong: `- [a, b]` on one line, or one item a line.
+  for (std::size_t i = 0; i < c.inputs.size(); ++i)
+    c.input_lines.push_back(in.IsSequence() && i < in.size() ? line_of(in[i]) : line_of(in));
 }
 
 template <class Base, class Out, class Find>
@@ -80,7 +87,7 @@ void read_stage(const YAML::Node& root, const char* stage, bool has_inputs, Find
       continue;
     }
     c.type = type.Scalar();
-    if (has_inputs) c.inputs = read_inputs(node, where, diags);
+    if (has_inputs) read_inputs(node, where, c, diags);
     const ComponentType<Base>* kind = find(c.type);
     if (kind == nullptr) {
       diags.error(line_of(type), where + ".type: unknown " + std::string(stage, std::strlen(stage) - 1) +
@@ -105,15 +112,16 @@ void check_graph(PipelineConfig& cfg, Diagnostics& diags) {
   for (auto& c : cfg.transforms) claim(c, 't');
   for (auto& c : cfg.sinks) claim(c, 'k');
   auto check_inputs = [&](const ComponentConfig& c, const char* stage) {
-    for (const auto& in : c.inputs) {
+    std::string where = std::string(stage) + "." + c.name + ".inputs: ";
+    for (std::size_t i = 0; i < c.inputs.size(); ++i) {
+      const std::string& in = c.inputs[i];
       auto it = kind_of.find(in);
       if (it == kind_of.end()) {
-        diags.error(c.line, std::string(stage) + "." + c.name + ".inputs: unknown input '" + in + "'");
+        diags.error(c.input_line(i), where + "unknown input '" + in + "'");
       } else if (it->second == 'k') {
-        diags.error(c.line, std::string(stage) + "." + c.name + ".inputs: '" + in +
-                                "' is a sink; only sources and transforms can be inputs");
+        diags.error(c.input_line(i), where + "'" + in + "' is a sink; only sources and transforms can be inputs");
       } else if (in == c.name) {
-        diags.error(c.line, std::string(stage) + "." + c.name + ".inputs: a component cannot read its own output");
+        diags.error(c.input_line(i), where + "a component cannot read its own output");
       }
     }
   };
@@ -126,11 +134,12 @@ void check_graph(PipelineConfig& cfg, Diagnostics& diags) {
   std::map<std::string, int> colour;  // 0 new, 1 on stack, 2 done
   std::function<bool(const std::string&)> visit = [&](const std::string& name) -> bool {
     colour[name] = 1;
-    for (const auto& in : transforms[name]->inputs) {
+    const TransformConfig& t = *transforms[name];
+    for (std::size_t i = 0; i < t.inputs.size(); ++i) {
+      const std::string& in = t.inputs[i];
       if (!transforms.count(in) || in == name) continue;
       if (colour[in] == 1) {
-        diags.error(transforms[name]->line,
-                    "transforms." + name + ".inputs: cycle through '" + in + "'");
+        diags.error(t.input_line(i), "transforms." + name + ".inputs: cycle through '" + in + "'");
         return true;
       }
       if (colour[in] == 0 && visit(in)) return true;
@@ -198,6 +207,7 @@ PipelineConfig parse_pipeline(std::string_view yaml, const std::filesystem::path
       ApiOptions::describe(s);
       s.bind(a, api, diags, "api.");
       cfg.api_address = api.address;
+      cfg.api_ready_timeout = api.ready_timeout;
     }
   }
   read_stage<Source>(root, "sources", false,

@@ -2,6 +2,7 @@
 // Loading never builds a component; validate stops here.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -18,6 +19,10 @@ struct ComponentConfig {
   std::string type;
   int line = 0;
   std::vector<std::string> inputs;
+  std::vector<int> input_lines;  // the line of each `inputs:` item, for validate errors
+
+  // The line of inputs[i] (the component's line when unknown).
+  int input_line(std::size_t i) const { return i < input_lines.size() ? input_lines[i] : line; }
 };
 
 struct SourceConfig : ComponentConfig {
@@ -50,6 +55,8 @@ struct PipelineConfig {
   std::filesystem::path data_dir = "./data";
   std::string api_address;  // empty: no API server
   bool api_optional = false;  // a default address (.conf runs): if it is taken, run without API
+  // /readyz fails once a sink has been unable to deliver held events for this long.
+  std::chrono::milliseconds api_ready_timeout = std::chrono::seconds(30);
   // Threads that run each source's transforms (Logstash's pipeline.workers). 1 runs them on the
   // source's own thread; more transform batches in parallel and still deliver them in order.
   int workers = 1;

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <stop_token>
+#include <string>
 
 #include "core/event_batch.h"
 
@@ -23,6 +24,10 @@ class Sink {
   virtual Delivery send(const EventBatch& batch, const std::stop_token& stop) = 0;
   // Called when the input is idle and on shutdown: push out anything buffered.
   virtual void flush() {}
+  // Why the last send() returned kRetry, e.g. "connect 127.0.0.1:6514: certificate verify
+  // failed" ("" when the sink does not say). The runtime logs it once per change and /readyz
+  // shows it, so a sink need not log each failed attempt itself. Called on the sink's thread.
+  virtual std::string retry_reason() const { return {}; }
 };
 
 using SinkPtr = std::unique_ptr<Sink>;

@@ -23,30 +23,41 @@ namespace {
 constexpr std::size_t kStampLength = 16;  // 20261125T150102Z
 constexpr std::string_view kTempSuffix = ".tmp";
 
-bool parse_digits(std::string_view s, int& out) {
+template <typename Int>
+bool parse_digits(std::string_view s, Int& out) {
   out = 0;
-  if (s.empty()) return false;
+  if (s.empty() || s.size() > 18) return false;  // 18 digits fit any index without overflow
   for (char c : s) {
     if (c < '0' || c > '9') return false;
-    out = out * 10 + (c - '0');
+    out = static_cast<Int>(out * 10 + (c - '0'));
   }
   return true;
 }
 
-// "20261125T150102Z[-N]" -> time and sequence.
-std::optional<std::pair<Timestamp, int>> parse_rotation_suffix(std::string_view s) {
+struct RotationSuffix {
+  Timestamp time;
+  uint64_t index = 0;
+  int sequence = 0;
+};
+
+// "20261125T150102Z.<index>", or the older "20261125T150102Z[-N]".
+std::optional<RotationSuffix> parse_rotation_suffix(std::string_view s) {
   if (s.size() < kStampLength || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
   int y, mo, d, h, mi, sec;
   if (!parse_digits(s.substr(0, 4), y) || !parse_digits(s.substr(4, 2), mo) ||
       !parse_digits(s.substr(6, 2), d) || !parse_digits(s.substr(9, 2), h) ||
       !parse_digits(s.substr(11, 2), mi) || !parse_digits(s.substr(13, 2), sec))
     return std::nullopt;
-  int seq = 0;
+  RotationSuffix out;
+  out.time = from_civil(y, mo, d, h, mi, sec, 0);
   std::string_view rest = s.substr(kStampLength);
-  if (!rest.empty()) {
-    if (rest[0] != '-' || !parse_digits(rest.substr(1), seq)) return std::nullopt;
+  if (rest.empty()) return out;
+  if (rest[0] == '.') {
+    if (!parse_digits(rest.substr(1), out.index) || out.index == 0) return std::nullopt;
+    return out;
   }
-  return std::make_pair(from_civil(y, mo, d, h, mi, sec, 0), seq);
+  if (rest[0] != '-' || !parse_digits(rest.substr(1), out.sequence)) return std::nullopt;
+  return out;
 }
 
 std::string stamp(Timestamp t) {
@@ -194,24 +205,32 @@ std::vector<RotatedFile> list_rotated(const fs::path& base) {
     auto parsed = parse_rotation_suffix(rest);
     if (!parsed) continue;  // includes ".tmp" files of a compression in progress
     f.path = it->path();
-    f.rotated_at = parsed->first;
-    f.sequence = parsed->second;
+    f.rotated_at = parsed->time;
+    f.index = parsed->index;
+    f.sequence = parsed->sequence;
     out.push_back(std::move(f));
   }
+  // The index alone orders indexed files: their times may repeat or even go back (clock steps).
   std::sort(out.begin(), out.end(), [](const RotatedFile& a, const RotatedFile& b) {
+    if (a.index != b.index) return a.index < b.index;
     if (a.rotated_at.ns != b.rotated_at.ns) return a.rotated_at.ns < b.rotated_at.ns;
-    return a.sequence < b.sequence;
+    if (a.sequence != b.sequence) return a.sequence < b.sequence;
+    return a.compressed < b.compressed;
   });
   return out;
 }
 
-fs::path rotated_name(const fs::path& base, Timestamp now) {
-  std::string name = base.string() + "." + stamp(now);
-  if (!exists_any_form(name)) return name;
-  for (int seq = 1;; ++seq) {
-    std::string candidate = name + "-" + std::to_string(seq);
-    if (!exists_any_form(candidate)) return candidate;
-  }
+uint64_t next_rotation_index(const fs::path& base) {
+  uint64_t largest = 0;
+  for (const RotatedFile& f : list_rotated(base)) largest = std::max(largest, f.index);
+  return largest + 1;
+}
+
+RotatedName rotated_name(const fs::path& base, Timestamp now, uint64_t index) {
+  std::string prefix = base.string() + "." + stamp(now) + ".";
+  if (index == 0) index = 1;
+  while (exists_any_form(prefix + std::to_string(index))) ++index;
+  return {prefix + std::to_string(index), index};
 }
 
 Result<fs::path> compress_file(const fs::path& src, Compression c) {

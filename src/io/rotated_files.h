@@ -24,19 +24,34 @@ enum class Compression { kNone, kGzip, kZstd };
 std::optional<Compression> parse_compression(std::string_view name);  // gzip|zstd|none
 std::string_view compression_suffix(Compression c);                    // "", ".gz", ".zst"
 
+// Rotated names are `F.<UTC time>.<index>` (e.g. `app.log.20261105T090301Z.17`): the time is
+// for people and for retention by age, the index orders the files. The index of a base only ever
+// grows (the next one is one past the largest in use), so a rotation never takes a name that
+// sorts before an older file, however many rotations fall in one second or one clock tick.
+// Names of older releases, `F.<time>` and `F.<time>-N` (N counted per second), are still listed,
+// as older than every indexed file.
 struct RotatedFile {
   std::filesystem::path path;
   Timestamp rotated_at;  // from the name
-  int sequence = 0;      // the -N suffix, 0 when absent
+  uint64_t index = 0;    // the `.<index>` suffix; 0 for the older names
+  int sequence = 0;      // the -N suffix of the older names, 0 when absent
   bool compressed = false;
 };
 
-// The rotated siblings of `base`, oldest first. Temporary files of a compression in progress
-// are not listed.
+// The rotated siblings of `base`, oldest first (by index; older names first, by time then -N).
+// Temporary files of a compression in progress are not listed.
 std::vector<RotatedFile> list_rotated(const std::filesystem::path& base);
 
-// The name `base` gets when rotated at `now`; never an existing file (compressed forms included).
-std::filesystem::path rotated_name(const std::filesystem::path& base, Timestamp now);
+// One past the largest index among the rotated siblings of `base` (1 when there is none).
+uint64_t next_rotation_index(const std::filesystem::path& base);
+
+struct RotatedName {
+  std::filesystem::path path;
+  uint64_t index = 0;  // the index used; the next rotation takes index + 1
+};
+// The name `base` gets when rotated at `now` with index `index` or, if a file of that name
+// exists in any form (compressed ones included), the next free index.
+RotatedName rotated_name(const std::filesystem::path& base, Timestamp now, uint64_t index);
 
 // Compresses `src` into `src + suffix` (through a temporary file that is fsync'd and renamed),
 // then removes `src`. On any failure `src` is left untouched and the temporary file removed.

@@ -223,7 +223,10 @@ Result<void> RotatingFileSet::rotate(File& f, Timestamp now) {
   if (options_.fsync != FsyncPolicy::kNever) {
     if (auto r = sync(f); !r) return r;
   }
-  std::string target = rotated_name(f.path, now).string();
+  auto index = next_index_.find(std::string_view(f.path));
+  if (index == next_index_.end()) index = next_index_.emplace(f.path, next_rotation_index(f.path)).first;
+  RotatedName rotated = rotated_name(f.path, now, index->second);
+  const std::string& target = rotated.path.native();
   if (::rename(f.path.c_str(), target.c_str()) != 0) {
     // Keep writing to the current file rather than stall; try again after max_age.
     if (counters_.write_errors) counters_.write_errors->add();
@@ -231,6 +234,7 @@ Result<void> RotatingFileSet::rotate(File& f, Timestamp now) {
     f.age_start = now;
     return {};
   }
+  index->second = rotated.index + 1;
   ::close(f.fd);
   f.fd = -1;
   int fd = ::open(f.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, options_.file_mode);

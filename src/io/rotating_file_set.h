@@ -127,6 +127,11 @@ class RotatingFileSet {
   Lru lru_;  // most recently used first
   std::unordered_map<std::string, Lru::iterator, Hash, Eq> files_;
   std::vector<File*> touched_;
+  // Next rotation index per path, recovered from the directory at the path's first rotation and
+  // kept after its file is closed: a directory listing that races a compression (rename, then
+  // unlink) could miss the newest file, and its index must never be given out again. One entry
+  // per path this sink has rotated.
+  std::unordered_map<std::string, uint64_t, Hash, Eq> next_index_;
   File* last_ = nullptr;  // consecutive lines usually go to the same file
   Timestamp last_sync_;
   Timestamp last_sweep_;

@@ -20,14 +20,16 @@
 #include <string>
 #include <string_view>
 
+#include "net/framing.h"
+
 namespace logferry::net {
 
-enum class Framing : uint8_t { kAuto, kNewline, kOctetCounting };
 
 class FrameSplitter {
  public:
   FrameSplitter(Framing framing, std::size_t max_frame_bytes)
-      : framing_(framing), max_frame_(max_frame_bytes == 0 ? 1 : max_frame_bytes) {}
+      : framing_(framing == Framing::kNone ? Framing::kNewline : framing),
+        max_frame_(max_frame_bytes == 0 ? 1 : max_frame_bytes) {}
 
   // Calls on_frame(std::string_view frame, bool truncated) for each complete frame in `data`.
   // A frame view is valid only during the call.

@@ -33,6 +33,7 @@ void frame_in_place(std::string& out, std::size_t frame_start, Framing framing) 
   switch (framing) {
     case Framing::kNone:
       return;
+    case Framing::kAuto:  // writers have nothing to detect: newline, the traditional framing
     case Framing::kNewline:
       out.push_back('\n');
       return;
@@ -59,7 +60,7 @@ void append_framed(std::string& out, std::string_view frame, Framing framing) {
     out[at + digits] = ' ';
   }
   out.append(frame);
-  if (framing == Framing::kNewline) out.push_back('\n');
+  if (framing == Framing::kNewline || framing == Framing::kAuto) out.push_back('\n');
 }
 
 }  // namespace logferry::net

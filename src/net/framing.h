@@ -6,12 +6,17 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace logferry::net {
 
-enum class Framing { kNewline, kOctetCounting, kNone };
+// The one framing type for both directions. kAuto is for reading only (the FrameSplitter tells
+// octet counting from newline per frame, as rsyslog's imtcp does); kNone is for writing only
+// (UDP datagrams and RELP carry their own boundaries). A writer given kAuto writes newlines; a
+// reader given kNone splits lines.
+enum class Framing : uint8_t { kAuto, kNewline, kOctetCounting, kNone };
 
 // Parses "newline" | "octet_counting" | "none"; false when unknown.
 bool parse_framing(std::string_view name, Framing& out);

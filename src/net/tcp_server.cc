@@ -3,7 +3,7 @@
 #include <deque>
 #include <vector>
 
-#include "net/http_server.h"
+#include "net/host_port.h"
 
 namespace logferry::net {
 

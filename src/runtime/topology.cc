@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <map>
+#include <mutex>
 
 #include "core/backoff.h"
 #include "core/component.h"
@@ -58,9 +59,39 @@ struct Topology::SinkSlot {
   Counter* rejected = nullptr;
   Counter* retries = nullptr;
   Gauge* queued_bytes = nullptr;
+  Gauge* failing = nullptr;
   std::jthread thread;
   std::atomic<bool> done{false};
 
+  // Delivery health, read by the API thread. failing_since is 0 while deliveries succeed.
+  mutable std::mutex health_mu;
+  std::chrono::steady_clock::time_point failing_since{};
+  std::string reason;
+
+  // A send failed with kRetry: log the reason once per change, not once per attempt.
+  void note_retry() {
+    std::string now_reason = sink->retry_reason();
+    if (now_reason.empty()) now_reason = "delivery failed (the sink gave no reason)";
+    std::lock_guard lock(health_mu);
+    if (failing_since == std::chrono::steady_clock::time_point{}) {
+      failing_since = std::chrono::steady_clock::now();
+      failing->set(1);
+    }
+    if (now_reason == reason) return;
+    reason = std::move(now_reason);
+    log_warn("sink {}: cannot deliver: {} (events are held and retried)", name, reason);
+  }
+
+  void note_delivered() {
+    std::lock_guard lock(health_mu);
+    if (failing_since == std::chrono::steady_clock::time_point{}) return;
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - failing_since);
+    log_info("sink {}: delivering again after {} s of failures", name, seconds.count());
+    failing_since = {};
+    reason.clear();
+    failing->set(0);
+  }
 
   void run(const std::stop_token& stop) {
     // Capped at 10 s: a receiver back from an outage is found within seconds, while a dead
@@ -81,11 +112,13 @@ struct Topology::SinkSlot {
           delivered->add(batch->size());
           channel->commit();
           backoff.reset();
+          note_delivered();
           break;
         }
         if (d == Delivery::kRejected) {
           rejected->add(batch->size());
           channel->commit();
+          note_delivered();  // nothing is held any more
           break;
         }
         retries->add();
@@ -93,6 +126,7 @@ struct Topology::SinkSlot {
           batch->fail();
           break;
         }
+        note_retry();  // after the stop check: "stopping" is not a delivery problem
         sleep_for(backoff.next(), stop);
       }
       if (stop.stop_requested()) break;
@@ -202,6 +236,9 @@ Result<std::unique_ptr<Topology>> Topology::build(const config::PipelineConfig& 
                                      "Batches retried after a transient error", labels);
     slot->queued_bytes = &metrics.gauge("logferry_sink_buffer_bytes",
                                         "Bytes of events queued in front of a sink", labels);
+    slot->failing = &metrics.gauge("logferry_sink_failing",
+                                   "1 while a sink holds events it cannot deliver (retrying)", labels);
+    slot->failing->set(0);
     sink_channels[sc.name] = slot->channel.get();
     topo->sinks_.push_back(std::move(slot));
   }
@@ -287,6 +324,19 @@ bool Topology::idle() const {
   for (const auto& s : sinks_)
     if (s->channel->size() != 0) return false;
   return true;
+}
+
+std::vector<Topology::Unready> Topology::unready_sinks(std::chrono::milliseconds at_least) const {
+  std::vector<Unready> out;
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& s : sinks_) {
+    std::lock_guard lock(s->health_mu);
+    if (s->failing_since == std::chrono::steady_clock::time_point{}) continue;
+    if (now - s->failing_since < at_least) continue;
+    out.push_back({s->name, std::chrono::duration_cast<std::chrono::seconds>(now - s->failing_since),
+                   s->reason});
+  }
+  return out;
 }
 
 void Topology::stop(std::chrono::milliseconds drain_timeout) {

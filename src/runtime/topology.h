@@ -32,6 +32,15 @@ class Topology {
   // Every queued batch delivered (or the channels are empty).
   bool idle() const;
 
+  // A sink that has held events it could not deliver for `at_least` or longer: its name, how
+  // long, and the sink's retry reason. Thread-safe (the API server asks from its thread).
+  struct Unready {
+    std::string sink;
+    std::chrono::seconds failing_for;
+    std::string reason;
+  };
+  std::vector<Unready> unready_sinks(std::chrono::milliseconds at_least) const;
+
   struct SinkSlot;
   struct SourceSlot;
 

@@ -53,6 +53,36 @@ TEST(PipelineConfigTest, SinkCannotBeAnInputAndYamlErrorsHaveLines) {
   EXPECT_NE(p.find("YAML syntax"), std::string::npos) << p;
 }
 
+TEST(PipelineConfigTest, GraphErrorsPointAtTheOffendingInputsItem) {
+  std::string p = problems(R"(sources:
+  in: {type: stdin}
+transforms:
+  a:
+    type: mutate
+    inputs:
+      - in
+      - b
+  b:
+    type: mutate
+    inputs:
+      - a
+sinks:
+  out:
+    type: console
+    inputs:
+      - in
+      - missing
+      - out
+  flow: {type: console, inputs: [in, nope]}
+)");
+  EXPECT_NE(p.find("test.yaml:18: sinks.out.inputs: unknown input 'missing'"), std::string::npos) << p;
+  EXPECT_NE(p.find("test.yaml:19: sinks.out.inputs: 'out' is a sink"), std::string::npos) << p;
+  // A flow sequence is one line: the item's line is that line.
+  EXPECT_NE(p.find("test.yaml:20: sinks.flow.inputs: unknown input 'nope'"), std::string::npos) << p;
+  // The cycle a -> b -> a is reported at the item that closes it: b's `- a`.
+  EXPECT_NE(p.find("test.yaml:12: transforms.b.inputs: cycle through 'a'"), std::string::npos) << p;
+}
+
 TEST(ValuesTest, SizesAndDurations) {
   EXPECT_EQ(parse_byte_size("10MiB"), 10u * 1024 * 1024);
   EXPECT_EQ(parse_byte_size("512KB"), 512000u);

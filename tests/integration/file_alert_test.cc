@@ -12,23 +12,13 @@
 #include "support/child_process.h"
 #include "support/http_recorder.h"
 #include "support/net_util.h"
+#include "support/gunzip.h"
 #include "support/temp_dir.h"
 
 namespace logferry::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string gunzip(const fs::path& p) {
-  gzFile f = gzopen(p.c_str(), "rb");
-  EXPECT_NE(f, nullptr) << p;
-  std::string out;
-  char buf[65536];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-  gzclose(f);
-  return out;
-}
 
 // The current file plus its rotated (possibly compressed) predecessors, oldest first.
 std::string all_content(const fs::path& base) {

@@ -124,9 +124,10 @@ void make_certificates(const TempDir& dir) {
 
 class Logferry {
  public:
-  Logferry(const TempDir& dir, const std::string& sink_yaml) {
-    auto conf = dir.write("logferry.yaml", "data_dir: " + (dir.path() / "data").string() +
-                                               "\nsources: { in: { type: stdin } }\n"
+  // `top_yaml`: extra top-level keys (e.g. `api:`).
+  Logferry(const TempDir& dir, const std::string& sink_yaml, const std::string& top_yaml = "") {
+    auto conf = dir.write("logferry.yaml", "data_dir: " + (dir.path() / "data").string() + "\n" +
+                                               top_yaml + "sources: { in: { type: stdin } }\n"
                                                "sinks:\n  out:\n    type: syslog\n    inputs: [in]\n" +
                                                sink_yaml);
     ChildProcess::Options o;
@@ -278,6 +279,65 @@ TEST_F(SyslogSinkRsyslogTest, TlsRefusesAServerWhoseNameDoesNotMatch) {
   EXPECT_TRUE(wait_until([&] { return lf.process().err().find("certificate rejected") != std::string::npos; },
                          15s, "a certificate error in the log"))
       << lf.process().err();
+  EXPECT_TRUE(rs.received().empty());
+  lf.process().close_stdin();
+  lf.process().stop(15s);
+}
+
+// The value of the first sample of `metric` (name with labels) in a Prometheus page, or -1.
+double metric_value(const std::string& page, const std::string& metric) {
+  auto at = page.find("\n" + metric + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(page.substr(at + metric.size() + 2));
+}
+
+// A receiver whose certificate logferry does not trust (signed by another CA): nothing is
+// delivered, /readyz turns 503 naming the sink and the reason once api.ready_timeout has
+// passed, the failure is in /metrics, and the log says it once, not once per attempt.
+TEST_F(SyslogSinkRsyslogTest, UntrustedCertificateMakesReadyzFailWithTheSinkAndReason) {
+  make_certificates(dir_);
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(run_command({"/bin/sh", "-c", "cd '" + dir_.path().string() + "' && openssl req -x509 "
+                         "-newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 2 "
+                         "-subj /CN=other-ca 2>/dev/null"}), 0);
+  Rsyslog rs(dir_, true);
+  rs.start();
+  std::string d = dir_.path().string();
+  uint16_t api = free_tcp_port();
+  Logferry lf(dir_,
+              "    address: 127.0.0.1:" + std::to_string(rs.tcp_port()) +
+                  "\n    mode: tls\n    reconnect_interval: 200ms\n"
+                  "    tls: { ca_file: " + d + "/other-ca.pem, verify: true, cert_file: " + d +
+                  "/client.pem, key_file: " + d + "/client.key }\n",
+              "api: { address: 127.0.0.1:" + std::to_string(api) + ", ready_timeout: 1s }\n");
+  auto get = [&](const std::string& path) {
+    return http_exchange(api, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  };
+  ASSERT_TRUE(wait_until([&] { return get("/readyz").rfind("HTTP/1.1 200", 0) == 0; }, 10s, "ready at start"))
+      << lf.process().err();
+  lf.process().write_stdin("secret 1\nsecret 2\n");
+  std::string readyz;
+  EXPECT_TRUE(wait_until([&] {
+    readyz = get("/readyz");
+    return readyz.rfind("HTTP/1.1 503", 0) == 0;
+  }, 15s, "/readyz not ready")) << lf.process().err();
+  EXPECT_NE(readyz.find("not ready: sink out has not delivered for"), std::string::npos) << readyz;
+  EXPECT_NE(readyz.find("certificate rejected"), std::string::npos) << readyz;
+
+  std::string page;
+  EXPECT_TRUE(wait_until([&] {
+    page = get("/metrics");
+    return metric_value(page, "logferry_syslog_sink_connect_errors_total{component=\"out\"}") >= 5;
+  }, 15s, "several failed attempts")) << page;
+  EXPECT_EQ(metric_value(page, "logferry_sink_failing{component=\"out\"}"), 1) << page;
+  EXPECT_EQ(metric_value(page, "logferry_sink_events_delivered_total{component=\"out\"}"), 0) << page;
+  std::string log = lf.process().err();
+  std::size_t said = 0;
+  for (auto p = log.find("sink out: cannot deliver"); p != std::string::npos;
+       p = log.find("sink out: cannot deliver", p + 1)) {
+    ++said;
+  }
+  EXPECT_EQ(said, 1u) << "logged once per change, not once per attempt:\n" << log;
   EXPECT_TRUE(rs.received().empty());
   lf.process().close_stdin();
   lf.process().stop(15s);

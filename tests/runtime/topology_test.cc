@@ -95,6 +95,7 @@ class RecordingSink final : public Sink {
       h.received[name_].emplace_back(e.root().get("message")->as_string());
     return Delivery::kDelivered;
   }
+  std::string retry_reason() const override { return "peer said no"; }
 
  private:
   std::string name_;
@@ -245,6 +246,28 @@ sinks: {out: {type: recording, inputs: [src], buffer: {max_bytes: 1}}}
   auto a = acks();
   ASSERT_FALSE(a.empty());
   for (const auto& s : a) EXPECT_EQ(s.substr(0, 6), "failed") << s;
+}
+
+TEST_F(TopologyTest, SinkHoldingUndeliverableEventsIsUnreadyWithItsReasonUntilItDelivers) {
+  harness.always_retry = true;
+  start(R"(
+sources: {src: {type: scripted}}
+sinks:
+  stuck: {type: recording, inputs: [src]}
+)");
+  EXPECT_TRUE(topo->unready_sinks(std::chrono::milliseconds(0)).empty()) << "nothing held yet";
+  harness.batches_to_emit = 1;
+  ASSERT_TRUE(wait_until([&] { return !topo->unready_sinks(std::chrono::milliseconds(0)).empty(); }));
+  auto unready = topo->unready_sinks(std::chrono::milliseconds(0));
+  ASSERT_EQ(unready.size(), 1u);
+  EXPECT_EQ(unready[0].sink, "stuck");
+  EXPECT_EQ(unready[0].reason, "peer said no");
+  EXPECT_TRUE(topo->unready_sinks(std::chrono::hours(1)).empty()) << "not failing that long";
+  EXPECT_EQ(metrics.value("logferry_sink_failing", {{"component", "stuck"}}), 1);
+  harness.always_retry = false;
+  ASSERT_TRUE(wait_until([&] { return acks().size() == 1; }));
+  EXPECT_TRUE(topo->unready_sinks(std::chrono::milliseconds(0)).empty());
+  EXPECT_EQ(metrics.value("logferry_sink_failing", {{"component", "stuck"}}), 0);
 }
 
 TEST_F(TopologyTest, WorkersTransformInParallelAndDeliverInTheSourcesOrder) {

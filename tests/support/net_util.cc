@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace logferry::testing {
 
@@ -25,15 +28,58 @@ uint16_t free_port(int type) {
 uint16_t free_tcp_port() { return free_port(SOCK_STREAM); }
 uint16_t free_udp_port() { return free_port(SOCK_DGRAM); }
 
-bool tcp_port_open(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+int tcp_connect(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(port);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool tcp_port_open(uint16_t port) {
+  int fd = tcp_connect(port);
+  if (fd >= 0) ::close(fd);
+  return fd >= 0;
+}
+
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+std::string read_until_closed(int fd, std::chrono::milliseconds timeout) {
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+std::string http_exchange(uint16_t port, std::string_view request) {
+  int fd = tcp_connect(port);
+  if (fd < 0) return {};
+  std::string out;
+  if (send_all(fd, request)) out = read_until_closed(fd);
   ::close(fd);
-  return ok;
+  return out;
 }
 
 std::filesystem::path logferry_binary() { return LOGFERRY_BINARY; }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace logferry::testing {
 
@@ -14,6 +15,14 @@ uint16_t free_tcp_port();
 uint16_t free_udp_port();
 // True once something accepts TCP connections on 127.0.0.1:port.
 bool tcp_port_open(uint16_t port);
+// A connected TCP socket to 127.0.0.1:port, or -1. The caller closes it.
+int tcp_connect(uint16_t port);
+// Writes all of `data` (blocking); false on an error (e.g. the peer closed).
+bool send_all(int fd, std::string_view data);
+// Everything the peer sends until it closes, or until `timeout` passes without data.
+std::string read_until_closed(int fd, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// Connects, sends `request` as it is (raw HTTP), returns the whole answer ("" if none).
+std::string http_exchange(uint16_t port, std::string_view request);
 
 std::filesystem::path logferry_binary();
 std::filesystem::path source_dir();

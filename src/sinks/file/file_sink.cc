@@ -135,13 +135,13 @@ Delivery FileSink::send(const EventBatch& batch, const std::stop_token&) {
         continue;
       }
       files_.discard_pending();
-      problem_log_.warn("file sink: {} (will retry)", r.error().message);
+      last_error_ = r.error().message;  // logged by the runtime once per change
       return Delivery::kRetry;
     }
   }
   if (auto r = files_.commit(); !r) {
     files_.discard_pending();
-    problem_log_.warn("file sink: {} (will retry)", r.error().message);
+    last_error_ = r.error().message;  // logged by the runtime once per change
     return Delivery::kRetry;
   }
   // A busy pipeline never goes idle: do the housekeeping here too, once a second.

@@ -62,6 +62,7 @@ class FileSink final : public Sink {
   // Sink
   Delivery send(const EventBatch& batch, const std::stop_token& stop) override;
   void flush() override;
+  std::string retry_reason() const override { return last_error_; }
 
   io::RotatingFileSet& files() { return files_; }
 
@@ -76,6 +77,7 @@ class FileSink final : public Sink {
   std::string line_buffer_;
   Timestamp last_tick_;
   RateLimitedLog problem_log_;
+  std::string last_error_;  // why the last send() returned kRetry
 };
 
 // "0640" -> 0640; nullopt unless 1-4 octal digits.

@@ -1,6 +1,6 @@
 #include "sinks/syslog/syslog_sink.h"
 
-#include "net/http_server.h"  // split_host_port
+#include "net/host_port.h"
 
 namespace logferry::sinks {
 
@@ -268,7 +268,7 @@ bool SyslogSink::open_connection(Connection& connection, Open&& open, std::strin
     metrics_.connect_errors->add();
     next_connect_at_ = now + settings_.reconnect_interval;
     had_failure_ = true;
-    problems_.warn("syslog: {}", r.error().message);
+    last_error_ = r.error().message;  // logged by the runtime once per change
     return false;
   }
   metrics_.connects->add();
@@ -291,7 +291,7 @@ Delivery SyslogSink::send_stream(const std::stop_token& stop) {
   }
   if (auto w = tcp_.write_all(buffer_, stop); !w) {
     metrics_.send_errors->add();
-    problems_.warn("syslog: {}; the batch will be sent again", w.error().message);
+    last_error_ = w.error().message;
     disconnect();
     had_failure_ = true;
     return Delivery::kRetry;
@@ -318,7 +318,7 @@ Delivery SyslogSink::send_relp(const EventBatch& batch, const std::stop_token& s
   if (auto r = relp_.send_and_await(buffer_, first, batch.size(), settings_.connection.write_timeout, stop);
       !r) {
     metrics_.send_errors->add();
-    problems_.warn("syslog: {}; the batch will be sent again", r.error().message);
+    last_error_ = r.error().message;
     relp_.close();
     metrics_.connected->set(0);
     had_failure_ = true;
@@ -335,7 +335,7 @@ Delivery SyslogSink::send_datagrams() {
     if (auto r = udp_.open(settings_.connection.host, settings_.connection.port); !r) {
       metrics_.connect_errors->add();
       next_connect_at_ = now + settings_.reconnect_interval;
-      problems_.warn("syslog: {}", r.error().message);
+      last_error_ = r.error().message;  // logged by the runtime once per change
       return Delivery::kRetry;
     }
   }
@@ -352,8 +352,8 @@ Delivery SyslogSink::send_datagrams() {
     // ECONNREFUSED: the receiver reported (ICMP) that it is not listening. The rest of the batch
     // waits for it, like on TCP; what it refused before is counted here.
     metrics_.send_errors->add();
-    problems_.warn("syslog: {} to {}:{}", r.error().message, settings_.connection.host,
-                   settings_.connection.port);
+    last_error_ = fmt::format("{} to {}:{}", r.error().message, settings_.connection.host,
+                              settings_.connection.port);
     return Delivery::kRetry;
   }
   return Delivery::kDelivered;

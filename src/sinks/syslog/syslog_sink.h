@@ -106,6 +106,7 @@ class SyslogSink final : public Sink {
   SyslogSink(Settings settings, syslog::SyslogEncoder encoder, Metrics metrics);
   // Sink
   Delivery send(const EventBatch& batch, const std::stop_token& stop) override;
+  std::string retry_reason() const override { return last_error_; }
 
   // Renders the batch as the sink would send it (framed for streams; datagrams back to back
   // for UDP). For tests and the benchmark.
@@ -141,6 +142,7 @@ class SyslogSink final : public Sink {
   std::chrono::steady_clock::time_point next_connect_at_{};
   bool had_failure_ = false;
   RateLimitedLog problems_;
+  std::string last_error_;  // why the last send() returned kRetry
 };
 
 }  // namespace logferry::sinks

@@ -13,6 +13,7 @@
 #include "core/time_util.h"
 #include "io/rotated_files.h"
 #include "support/batch_builder.h"
+#include "support/gunzip.h"
 #include "support/temp_dir.h"
 
 namespace logferry::sinks {
@@ -20,6 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::BatchBuilder;
+using testing::gunzip;
 using testing::read_file;
 using testing::TempDir;
 
@@ -52,17 +54,6 @@ std::vector<std::string> files_under(const fs::path& root) {
   for (const auto& e : fs::recursive_directory_iterator(root))
     if (e.is_regular_file()) out.push_back(fs::relative(e.path(), root).string());
   std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string gunzip(const fs::path& p) {
-  gzFile f = gzopen(p.c_str(), "rb");
-  EXPECT_NE(f, nullptr);
-  std::string out;
-  char buf[4096];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
-  gzclose(f);
   return out;
 }
 
@@ -233,8 +224,8 @@ TEST(FileSinkTest, RotatesBySizeKeepingOrderAndEveryLine) {
   }
   all += read_file(h.dir / "app.log");
   EXPECT_EQ(all, expected);
-  EXPECT_EQ(rotated[0].path.filename(), "app.log.20261105T090301Z");
-  EXPECT_EQ(rotated[1].path.filename(), "app.log.20261105T090301Z-1");
+  EXPECT_EQ(rotated[0].path.filename(), "app.log.20261105T090301Z.1");
+  EXPECT_EQ(rotated[1].path.filename(), "app.log.20261105T090301Z.2");
   EXPECT_EQ(h.metric("logferry_file_rotations_total"), 3);
 }
 
@@ -258,7 +249,7 @@ TEST(FileSinkTest, RotatesByAgeOnWriteAndWhenIdle) {
   auto rotated = io::list_rotated(h.dir / "app.log");
   ASSERT_EQ(rotated.size(), 1u);
   EXPECT_EQ(read_file(rotated[0].path), "first\nsecond\n");
-  EXPECT_EQ(rotated[0].path.filename(), "app.log.20261105T100401Z");
+  EXPECT_EQ(rotated[0].path.filename(), "app.log.20261105T100401Z.1");
   EXPECT_EQ(read_file(h.dir / "app.log"), "third\n");
   // No writes for over an hour: the idle tick rotates too.
   h.clock.advance(std::chrono::minutes(61));
