@@ -14,6 +14,29 @@ extern char** environ;
 
 namespace logferry::sinks {
 
+namespace {
+
+// A write to a pipe whose reader has gone raises SIGPIPE. The logferry binary ignores it, but
+// the sink must not depend on the process it runs in (the unit tests, an embedding program):
+// block it for this thread around the write and swallow the one the write raised.
+ssize_t write_no_sigpipe(int fd, const char* data, std::size_t n) {
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+  ssize_t w = ::write(fd, data, n);
+  int err = errno;
+  if (w < 0 && err == EPIPE) {
+    timespec zero{0, 0};
+    sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return w;
+}
+
+}  // namespace
+
 WebhookAction::WebhookAction(std::string url, std::map<std::string, std::string> headers,
                              std::chrono::milliseconds timeout) {
   request_.method = "POST";
@@ -131,7 +154,7 @@ Result<void> ExecAction::run(const AlertMessage& alert) {
       ::poll(fds, n, 10);
       for (nfds_t i = 0; i < n; ++i) {
         if (fds[i].fd == in.fd[1] && (fds[i].revents & (POLLOUT | POLLERR | POLLHUP))) {
-          ssize_t w = ::write(in.fd[1], alert.json.data() + written, alert.json.size() - written);
+          ssize_t w = write_no_sigpipe(in.fd[1], alert.json.data() + written, alert.json.size() - written);
           if (w > 0) written += static_cast<std::size_t>(w);
           if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == alert.json.size())
             in.close_end(1);  // done, or the command stopped reading (EPIPE): that is its call
