@@ -147,6 +147,8 @@ std::optional<std::string> listen_address(AdaptContext& ctx, const char* default
 // ---- adapters ----
 void adapt_beats(AdaptContext& ctx) {
   plain_codec_only(ctx);
+  // Logstash before 8.x spells it `ssl`; the native source uses 8.x's `ssl_enabled`.
+  if (auto ssl = ctx.take("ssl")) ctx.primary().settings.push_back({"ssl_enabled", ssl->line, ssl->value});
   if (ctx.native_has("host")) return;  // the native source speaks host/port itself
   int line = 0;
   if (auto address = listen_address(ctx, "0.0.0.0", std::nullopt, line))
@@ -305,6 +307,7 @@ const std::vector<PluginSpec>& plugin_specs() {
       {S::kInput, "beats", "beats", "Lumberjack v2 server (Filebeat).", true,
        {{"host", "`address` host (default 0.0.0.0), unless the native source has `host`"},
         {"port", "`address` port (required, as in Logstash)"},
+        {"ssl", "`ssl_enabled` (the name before Logstash 8)"},
         {"codec", "plain only"}},
        {},
        adapt_beats},
