@@ -135,7 +135,9 @@ struct Tally {
   std::size_t distinct = 0;
 };
 
-Tally count_lines_under(const fs::path& dir) {
+// With `only_named`, just the files of that name: the aggregator's messages carry
+// logstash-output-syslog's APP-NAME, so the server files them as <host>/-/LOGSTASH.log.
+Tally count_lines_under(const fs::path& dir, const std::string& only_named = "") {
   Tally t;
   std::set<std::string> seen;
   std::error_code ec;
@@ -143,29 +145,10 @@ Tally count_lines_under(const fs::path& dir) {
   for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     if (ec || !it->is_regular_file()) continue;
+    if (!only_named.empty() && it->path().filename() != only_named) continue;
     std::ifstream in(it->path(), std::ios::binary);
     std::string line;
     while (std::getline(in, line)) {
-      ++t.lines;
-      seen.insert(it->path().string() + "\n" + line);
-    }
-  }
-  t.distinct = seen.size();
-  return t;
-}
-
-// What the aggregator delivered: logstash-output-syslog's APP-NAME is LOGSTASH, so the server
-// files it as <host>/-/LOGSTASH.log.
-Tally count_logstash_files(const fs::path& dir) {
-  Tally t;
-  std::set<std::string> seen;
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return t;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (ec || !it->is_regular_file() || it->path().filename() != "LOGSTASH.log") continue;
-    std::ifstream in(it->path(), std::ios::binary);
-    for (std::string line; std::getline(in, line);) {
       ++t.lines;
       seen.insert(it->path().string() + "\n" + line);
     }
@@ -311,7 +294,7 @@ sinks:
   } else {
     const auto want = static_cast<std::size_t>(aggregator->expected);
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while ((via_beats = count_logstash_files(dir / "syslog")).lines < want && std::chrono::steady_clock::now() < until)
+    while ((via_beats = count_lines_under(dir / "syslog", "LOGSTASH.log")).lines < want && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ok = ok && via_beats.lines == want && via_beats.distinct == want;
   }
