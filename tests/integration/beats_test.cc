@@ -29,8 +29,6 @@ namespace {
 using namespace std::chrono_literals;
 namespace lj = net::lumberjack;
 
-std::filesystem::path npm_dir() { return source_dir() / ".peers" / "npm" / "node_modules"; }
-bool have_lumberjack_client() { return std::filesystem::exists(npm_dir() / "lumberjack-client" / "index.js"); }
 
 std::size_t count_of(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;

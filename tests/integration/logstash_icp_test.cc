@@ -28,7 +28,6 @@ using namespace std::chrono_literals;
 const std::string kId = "0c51282d195d1c21307f6a48b9118d690441cda498fc5a2790c043407eab235b";
 const std::string kSource = "/var/log/containers/web-7d9f8b6c5-x2kqp_shop_nginx-" + kId + ".log";
 
-fs::path npm_dir() { return source_dir() / ".peers" / "npm" / "node_modules"; }
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
@@ -82,7 +81,7 @@ std::string field(simdjson::dom::element doc, std::string_view key) {
 bool has(simdjson::dom::element doc, std::string_view key) { return doc[key].error() == simdjson::SUCCESS; }
 
 TEST(LogstashIcpPipeline, RunsUnmodifiedFromBeatsToElasticsearchAndSyslog) {
-  if (!fs::exists(npm_dir() / "lumberjack-client" / "index.js")) GTEST_SKIP() << "run scripts/install-peers.sh";
+  if (!have_lumberjack_client()) GTEST_SKIP() << "run scripts/install-peers.sh (npm lumberjack-client)";
   if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
   TempDir dir;
   EsTestServer::Options es_options;

@@ -1,5 +1,10 @@
 #include "support/net_util.h"
 
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string_view>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -88,6 +93,25 @@ std::filesystem::path rsyslogd_path() { return source_dir() / ".peers/rsyslog/us
 std::filesystem::path rsyslog_module_dir() {
   return source_dir() / ".peers/rsyslog/usr/lib/x86_64-linux-gnu/rsyslog";
 }
-bool have_rsyslog() { return std::filesystem::exists(rsyslogd_path()); }
+namespace {
+
+// A peer missing on a developer's machine skips its tests; under CI (.ci/run sets CI=true) the
+// install step must have provided it, so a missing peer is a failure, never a silent skip.
+bool have_peer(const std::filesystem::path& path, const char* what) {
+  bool have = std::filesystem::exists(path);
+  const char* ci = std::getenv("CI");
+  if (!have && ci != nullptr && std::string_view(ci) == "true")
+    ADD_FAILURE() << what << " is missing (" << path << "): scripts/install-peers.sh should have installed it";
+  return have;
+}
+
+}  // namespace
+
+bool have_rsyslog() { return have_peer(rsyslogd_path(), "rsyslogd"); }
+
+std::filesystem::path npm_dir() { return source_dir() / ".peers" / "npm" / "node_modules"; }
+bool have_lumberjack_client() {
+  return have_peer(npm_dir() / "lumberjack-client" / "index.js", "npm lumberjack-client");
+}
 
 }  // namespace logferry::testing

@@ -30,5 +30,8 @@ std::filesystem::path source_dir();
 std::filesystem::path rsyslogd_path();
 std::filesystem::path rsyslog_module_dir();
 bool have_rsyslog();
+// The npm packages scripts/install-peers.sh puts in .peers/npm (lumberjack-client).
+std::filesystem::path npm_dir();
+bool have_lumberjack_client();
 
 }  // namespace logferry::testing
