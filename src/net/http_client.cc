@@ -95,10 +95,10 @@ void configure(CURL* c, const HttpRequest& request, std::string_view body, curl_
 
 }  // namespace
 
-Result<HttpResponse> HttpClient::send(const HttpRequest& request) {
+Result<HttpClientResponse> HttpClient::send(const HttpRequest& request) {
   CURL* c = static_cast<CURL*>(curl_);
   if (c == nullptr) return unexpected(ErrorCode::kInternal, "curl_easy_init failed");
-  HttpResponse response;
+  HttpClientResponse response;
   BodySink sink{&response.body, request.max_response_bytes};
   curl_slist* headers = header_list(request);
   configure(c, request, request.body, headers, &sink, &aborted_);

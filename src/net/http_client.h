@@ -38,7 +38,7 @@ struct HttpRequest {
   std::size_t max_response_bytes = 1u << 20;
 };
 
-struct HttpResponse {
+struct HttpClientResponse {
   long status = 0;
   std::string body;
 };
@@ -49,7 +49,7 @@ struct HttpResponse {
 struct HttpExchange {
   const HttpRequest* request = nullptr;
   std::optional<std::string_view> body;
-  HttpResponse response;
+  HttpClientResponse response;
   std::optional<Error> error;  // set when no response came back (as send() returns)
 };
 
@@ -62,7 +62,7 @@ class HttpClient {
 
   // A response for any HTTP status; an error (kUnavailable) when no response came back:
   // refused, reset, timed out, DNS, TLS. kInvalidArgument for an unusable URL.
-  Result<HttpResponse> send(const HttpRequest& request);
+  Result<HttpClientResponse> send(const HttpRequest& request);
   // Several requests at once (curl multi: each on its own keep-alive connection from one
   // shared pool, reused across calls). Returns when every exchange has a response or an
   // error, or soon after `stop` is requested (the unfinished ones get kUnavailable).

@@ -78,7 +78,14 @@ class AsioHttpServer final : public HttpServer {
   ~AsioHttpServer() override {
     io_.stop();
     if (thread_.joinable()) thread_.join();
-    for (auto& c : connections_) c->socket.close();
+    std::error_code ignored;
+    acceptor_.close(ignored);
+    sweep_.cancel();
+    for (auto& c : connections_) c->socket.close(ignored);
+    // The handlers of the operations just cancelled hold their connections: let them run once
+    // (poll never blocks) so that every connection is released before the server goes.
+    io_.restart();
+    io_.poll();
     connections_.clear();
   }
   uint16_t port() const override { return acceptor_.local_endpoint().port(); }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <string>
+
 namespace logferry::testing {
 uint64_t heap_allocations();  // alloc_counter_test.cc
 }
@@ -9,7 +12,10 @@ uint64_t heap_allocations();  // alloc_counter_test.cc
 namespace logferry::sinks::elasticsearch {
 namespace {
 
-BulkResponse parse_ok(std::string body) {
+BulkResponse parse_ok(std::string text) {
+  // The items' views point into the body: keep every body alive while the tests look at them.
+  static std::deque<std::string> bodies;
+  std::string& body = bodies.emplace_back(std::move(text));
   BulkResponse r;
   auto ok = parse_bulk_response(body, r);
   EXPECT_TRUE(ok) << (ok ? "" : ok.error().message);
