@@ -1,5 +1,7 @@
 #include "template/time_parse.h"
 
+#include <algorithm>
+
 #include <absl/time/civil_time.h>
 
 #include <cstdint>
@@ -27,12 +29,15 @@ struct Cursor {
     i += text.size();
     return true;
   }
-  // 1..max digits; `digits` says how many were read.
+  // Digits kept in a value: more would overflow int64 (a pattern may ask for 30 fraction digits).
+  static constexpr int kMaxKeptDigits = 18;
+  // 1..max digits; `digits` says how many were read. Digits past the 18th are consumed but
+  // not added to `out`.
   bool number(int max, int64_t& out, int* digits = nullptr) {
     int n = 0;
     out = 0;
     while (n < max && !done() && digit(s[i])) {
-      out = out * 10 + (s[i] - '0');
+      if (n < kMaxKeptDigits) out = out * 10 + (s[i] - '0');
       ++i;
       ++n;
     }
@@ -51,6 +56,7 @@ struct Cursor {
     int64_t v = 0;
     int n = 0;
     if (!number(max, v, &n)) return false;
+    n = std::min(n, kMaxKeptDigits);  // the digits that are in v
     for (; n < 3; ++n) v *= 10;
     for (; n > 3; --n) v /= 10;
     millis = static_cast<int>(v);

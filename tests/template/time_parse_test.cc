@@ -58,6 +58,9 @@ TEST(TimeParserTest, JodaFieldRules) {
   EXPECT_EQ(parse("yyyy-MM-dd'T'HH:mm:ssZ", "2013-06-05T10:00:00Z"), "2013-06-05T10:00:00.000Z");
   EXPECT_EQ(parse("yyyy-MM-dd", "2016-02-03 trailing"), "none");
   EXPECT_EQ(parse("yyyy-MM-dd 'at' HH", "2016-02-03 AT 07"), "2016-02-03T07:00:00.000Z");
+  // More fraction digits than an int64 holds (found by tests/fuzz/date_fuzz.cc): read, not overflowed.
+  EXPECT_EQ(parse("yyyy-MM-dd HH:mm:ss.SSSSSSSSSSSSSSSSSSSSSSSSS", "2016-02-03 04:05:06.1234567890123456789012345"),
+            "2016-02-03T04:05:06.123Z");
 }
 
 TEST(TimeParserTest, SharesTheFormatterLetterTable) {
