@@ -81,34 +81,17 @@ void append_int(std::string& out, int64_t i) {
 
 namespace {
 
-void append_fields(std::string& out, const Object& o) {
+// One loop for nested maps and for whole events; only an event's top level has options.
+void append_object(std::string& out, const Object& o, const JsonOptions* top_level) {
   out += '{';
   bool first = true;
   for (const auto& f : o.fields) {
+    if (top_level && top_level->skip_metadata && f.key == "@metadata") continue;
     if (!first) out += ',';
     first = false;
     append_json_string(out, f.key);
     out += ':';
-    append_json(out, f.value);
-  }
-  out += '}';
-}
-
-}  // namespace
-
-void append_json(std::string& out, const Object& o) { append_fields(out, o); }
-void append_json(std::string& out, const Event& e) { append_json(out, e, JsonOptions{}); }
-
-void append_json(std::string& out, const Event& e, const JsonOptions& options) {
-  out += '{';
-  bool first = true;
-  for (const auto& f : e.root().fields) {
-    if (options.skip_metadata && f.key == "@metadata") continue;
-    if (!first) out += ',';
-    first = false;
-    append_json_string(out, f.key);
-    out += ':';
-    if (options.normalize_timestamp && f.value.is_string() && f.key == "@timestamp") {
+    if (top_level && top_level->normalize_timestamp && f.value.is_string() && f.key == "@timestamp") {
       if (auto t = parse_rfc3339(f.value.as_string())) {
         out += '"';
         append_iso8601_millis(out, *t);
@@ -119,6 +102,14 @@ void append_json(std::string& out, const Event& e, const JsonOptions& options) {
     append_json(out, f.value);
   }
   out += '}';
+}
+
+}  // namespace
+
+void append_json(std::string& out, const Object& o) { append_object(out, o, nullptr); }
+void append_json(std::string& out, const Event& e) { append_json(out, e, JsonOptions{}); }
+void append_json(std::string& out, const Event& e, const JsonOptions& options) {
+  append_object(out, e.root(), &options);
 }
 
 void append_json(std::string& out, const Value& v) {

@@ -291,7 +291,8 @@ sinks: {out: {type: recording, inputs: [loud]}}
   EXPECT_EQ(SlowShoutTransform::threads().size(), 2u);
 }
 
-TEST_F(TopologyTest, WorkersAreNotStartedForASourceWithoutTransforms) {
+// workers only applies to sources with transforms; one without still delivers everything.
+TEST_F(TopologyTest, WorkersSettingOnASourceWithoutTransformsStillDelivers) {
   start(R"(
 workers: 4
 sources: {src: {type: scripted}}
