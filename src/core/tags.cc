@@ -13,12 +13,15 @@ const FieldPath& tags_path() {
 
 }  // namespace
 
-void add_tag(Event& event, std::string_view tag) {
+namespace {
+
+void add_tag_value(Event& event, std::string_view tag, bool copy) {
+  auto stored = [&] { return copy ? event.string_value(tag) : Value::string(tag); };
   Value* tags = event.find(tags_path());
   if (tags != nullptr && tags->kind() == Value::Kind::kArray) {
     for (const Value& t : tags->as_array()->items)
       if (t.is_string() && t.as_string() == tag) return;
-    tags->as_array()->items.push_back(event.string_value(tag));
+    tags->as_array()->items.push_back(stored());
     return;
   }
   Array* list = event.new_array();
@@ -26,9 +29,14 @@ void add_tag(Event& event, std::string_view tag) {
     if (tags->is_string() && tags->as_string() == tag) return;
     list->items.push_back(*tags);
   }
-  list->items.push_back(event.string_value(tag));
+  list->items.push_back(stored());
   event.set(tags_path(), Value::array(list));
 }
+
+}  // namespace
+
+void add_tag(Event& event, std::string_view tag) { add_tag_value(event, tag, true); }
+void add_literal_tag(Event& event, std::string_view tag) { add_tag_value(event, tag, false); }
 
 void remove_tag(Event& event, std::string_view tag) {
   Value* tags = event.find(tags_path());

@@ -9,7 +9,9 @@
 
 namespace logferry {
 
-void add_tag(Event& event, std::string_view tag);
+void add_tag(Event& event, std::string_view tag);  // copies the tag into the event's arena
+// For tags that outlive every batch (string literals): no copy per event on a source's hot path.
+void add_literal_tag(Event& event, std::string_view tag);
 void remove_tag(Event& event, std::string_view tag);
 
 }  // namespace logferry

@@ -24,7 +24,7 @@ MapResult EventMapper::map_json(std::string_view json, Event& event, Timestamp n
     event.append("message", event.string_value(json));
     event.append("@timestamp", Value::timestamp(now));
     event.append("@version", Value::string("1"));
-    add_tag(event, "_jsonparsefailure");
+    add_literal_tag(event, "_jsonparsefailure");
     return MapResult{true, false};
   }
   // The parsed object's fields become the event's (JSON numbers exact, as Logstash keeps them).
@@ -84,7 +84,7 @@ MapResult EventMapper::finish(Event& event, Timestamp now, std::string_view peer
     *ts = Value::timestamp(now);
     if (!decoded) {
       root.set("_@timestamp", original);
-      add_tag(event, "_timestampparsefailure");
+      add_literal_tag(event, "_timestampparsefailure");
     }
   }
   if (root.get("@version") == nullptr) event.append("@version", Value::string("1"));
@@ -106,7 +106,7 @@ MapResult EventMapper::finish(Event& event, Timestamp now, std::string_view peer
     }
     object->set("ip_address", event.string_value(peer_ip));
   }
-  if (options_.include_codec_tag) add_tag(event, decoded ? kCodecTag : kRawTag);
+  if (options_.include_codec_tag) add_literal_tag(event, decoded ? kCodecTag : kRawTag);
   return result;
 }
 
