@@ -13,6 +13,7 @@
 
 #include "support/child_process.h"
 #include "support/net_util.h"
+#include "support/rsyslog_receiver.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -38,36 +39,12 @@ void write_container_logs(const fs::path& root) {
   }
 }
 
-class Receiver {
- public:
-  explicit Receiver(const TempDir& dir) : dir_(dir), port_(free_tcp_port()) {}
-  void start() {
-    std::string d = dir_.path().string();
-    auto conf = dir_.write("rsyslog.conf",
-                           "global(workDirectory=\"" + d + "\")\nmodule(load=\"imtcp\")\n"
-                           "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + std::to_string(port_) + "\")\n"
-                           "template(name=\"m\" type=\"string\" string=\"%msg%\\n\")\n"
-                           "action(type=\"omfile\" file=\"" + d + "/received.log\" template=\"m\")\n");
-    process_ = std::make_unique<ChildProcess>(ChildProcess::Options{
-        {rsyslogd_path().string(), "-n", "-M", rsyslog_module_dir().string(), "-f", conf.string(),
-         "-i", d + "/rsyslog.pid"},
-        {}, dir_.path(), "rsyslogd"});
-    ASSERT_TRUE(wait_until([&] { return tcp_port_open(port_); }, 15s, "rsyslogd listening"));
-  }
-  uint16_t port() const { return port_; }
-  std::map<std::string, int> lines() const {
-    std::map<std::string, int> seen;
-    std::ifstream in(dir_.path() / "received.log");
-    std::string line;
-    while (std::getline(in, line)) ++seen[line];
-    return seen;
-  }
-
- private:
-  const TempDir& dir_;
-  uint16_t port_;
-  std::unique_ptr<ChildProcess> process_;
-};
+// What rsyslogd received, message -> how many times.
+std::map<std::string, int> received(const RsyslogReceiver& r) {
+  std::map<std::string, int> seen;
+  for (const auto& line : r.lines()) ++seen[line];
+  return seen;
+}
 
 std::string config(const TempDir& dir, uint16_t syslog_port, uint16_t api_port) {
   return "data_dir: data\napi: {address: 127.0.0.1:" + std::to_string(api_port) + "}\n"
@@ -90,8 +67,8 @@ ChildProcess run_logferry(const TempDir& dir, const std::string& name) {
                        {}, dir.path(), name});
 }
 
-void expect_every_line(const Receiver& r) {
-  auto seen = r.lines();
+void expect_every_line(const RsyslogReceiver& r) {
+  auto seen = received(r);
   int missing = 0;
   for (int f = 0; f < kFiles; ++f)
     for (int i = 0; i < kLinesPerFile; ++i)
@@ -103,7 +80,7 @@ TEST(DiskBufferTest, KillWhileReceiverDownThenSourceFilesDeletedEverythingArrive
   if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
   TempDir dir;
   write_container_logs(dir / "node");
-  Receiver receiver(dir);
+  RsyslogReceiver receiver(dir, RsyslogReceiver::Input::kTcp, "%msg%\\n");
   uint16_t api = free_tcp_port();
   dir.write("logferry.yaml", config(dir, receiver.port(), api));
   const std::string written = R"(logferry_disk_buffer_events_written_total{component="out"})";
@@ -118,12 +95,12 @@ TEST(DiskBufferTest, KillWhileReceiverDownThenSourceFilesDeletedEverythingArrive
   fs::remove_all(dir / "node");  // the source files are gone: only the buffer has the lines
   receiver.start();
   ChildProcess second = run_logferry(dir, "logferry-2");
-  ASSERT_TRUE(wait_until([&] { return receiver.lines().size() == kFiles * kLinesPerFile; }, 60s,
+  ASSERT_TRUE(wait_until([&] { return received(receiver).size() == kFiles * kLinesPerFile; }, 60s,
                          "every line at rsyslogd"))
       << second.err();
   expect_every_line(receiver);
   int repeats = 0;
-  for (const auto& [line, n] : receiver.lines()) repeats += n - 1;
+  for (const auto& [line, n] : received(receiver)) repeats += n - 1;
   EXPECT_EQ(repeats, 0);  // nothing was delivered before the kill, so nothing repeats
   EXPECT_EQ(second.stop(), 0);
 }
@@ -132,7 +109,7 @@ TEST(DiskBufferTest, TornTailIsCountedAndTheRestArrives) {
   if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
   TempDir dir;
   write_container_logs(dir / "node");
-  Receiver receiver(dir);
+  RsyslogReceiver receiver(dir, RsyslogReceiver::Input::kTcp, "%msg%\\n");
   uint16_t api = free_tcp_port();
   dir.write("logferry.yaml", config(dir, receiver.port(), api));
   {
@@ -151,7 +128,7 @@ TEST(DiskBufferTest, TornTailIsCountedAndTheRestArrives) {
   { std::ofstream(newest, std::ios::app | std::ios::binary) << std::string("\x40\x00\x00\x00garbage", 11); }
   receiver.start();
   ChildProcess second = run_logferry(dir, "logferry-2");
-  ASSERT_TRUE(wait_until([&] { return receiver.lines().size() >= kFiles * kLinesPerFile; }, 60s,
+  ASSERT_TRUE(wait_until([&] { return received(receiver).size() >= kFiles * kLinesPerFile; }, 60s,
                          "every line at rsyslogd")) << second.err();
   expect_every_line(receiver);
   ASSERT_TRUE(wait_until([&] {

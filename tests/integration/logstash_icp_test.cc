@@ -16,6 +16,7 @@
 #include "support/child_process.h"
 #include "support/es_test_server.h"
 #include "support/net_util.h"
+#include "support/rsyslog_receiver.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -43,36 +44,6 @@ std::string filebeat_event(const std::string& log_json, const std::string& type,
          R"(","stream":"stdout","tags":["k8s-app"],"time":"2024-05-01T10:00:00.123456789Z","type":")" + type + R"("})";
 }
 
-class Rsyslog {
- public:
-  explicit Rsyslog(const TempDir& dir) : dir_(dir), port_(free_udp_port()) {}
-  void start() {
-    std::string d = dir_.path().string();
-    auto conf = dir_.write("rsyslog.conf",
-                           "global(workDirectory=\"" + d + "\")\nmodule(load=\"imudp\")\n"
-                           "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" + std::to_string(port_) + "\")\n"
-                           "template(name=\"t\" type=\"string\" string=\"%pri%\\t%hostname%\\t%programname%\\t%procid%\\t%msg:2:$%\\n\")\n"
-                           "action(type=\"omfile\" file=\"" + d + "/syslog.log\" template=\"t\")\n");
-    process_ = std::make_unique<ChildProcess>(ChildProcess::Options{
-        {rsyslogd_path().string(), "-n", "-M", rsyslog_module_dir().string(), "-f", conf.string(), "-i", d + "/rsyslog.pid"},
-        {}, dir_.path(), "rsyslogd"});
-    // imudp has no port to probe: wait for rsyslogd's own start line.
-    ASSERT_TRUE(wait_until([&] { return fs::exists(dir_.path() / "rsyslog.pid"); }, 15s, "rsyslogd started"));
-  }
-  uint16_t port() const { return port_; }
-  std::vector<std::string> lines() const {
-    std::vector<std::string> out;
-    std::ifstream in(dir_.path() / "syslog.log");
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
-  }
-
- private:
-  const TempDir& dir_;
-  uint16_t port_;
-  std::unique_ptr<ChildProcess> process_;
-};
-
 std::string field(simdjson::dom::element doc, std::string_view key) {
   std::string_view v;
   if (doc[key].get(v) != simdjson::SUCCESS) return "<absent>";
@@ -88,7 +59,8 @@ TEST(LogstashIcpPipeline, RunsUnmodifiedFromBeatsToElasticsearchAndSyslog) {
   es_options.version = "6.8.23";  // ICP's Elasticsearch is older than 7: document_type is sent
   EsTestServer es(es_options);
   ASSERT_TRUE(es.start());
-  Rsyslog rsyslog(dir);
+  RsyslogReceiver rsyslog(dir, RsyslogReceiver::Input::kUdp,
+                         "%pri%\\t%hostname%\\t%programname%\\t%procid%\\t%msg:2:$%\\n");
   rsyslog.start();
   uint16_t beats_port = free_tcp_port(), api_port = free_tcp_port();
 
