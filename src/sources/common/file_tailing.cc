@@ -488,7 +488,8 @@ void FileTailing::maybe_close(TailedFile& f, SteadyTime now) {
     }
     return;
   }
-  if (now - f.last_data >= options_.close_idle_after && !handler_.pending(f)) {
+  bool wanted = !waiting_.empty() && !f.skipping;  // read to its end: another file's turn
+  if ((wanted || now - f.last_data >= options_.close_idle_after) && !handler_.pending(f)) {
     f.tailer.close();  // reopened by path on the next change
     note_closed();
   }

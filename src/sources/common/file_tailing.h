@@ -226,7 +226,7 @@ void describe_tailing(config::Schema<O>& s) {
   s.template field<std::string>("read_from", &T::read_from).one_of({"beginning", "end"})
       .doc("Where to start in files present at startup that have no checkpoint.");
   s.template field<config::ByteSize>("max_line_bytes", &T::max_line_bytes)
-      .doc("Joined lines longer than this are cut, counted and marked `truncated: true`.");
+      .doc("Lines longer than this (partial lines joined first) are cut, counted and marked `truncated: true`.");
   s.template field<config::Duration>("glob_interval", &T::glob_interval)
       .doc("Rescan period of the globs; also the polling period when inotify is unavailable.");
   s.template field<std::string>("watch", &T::watch).one_of({"inotify", "poll"})
