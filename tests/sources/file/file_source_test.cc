@@ -380,6 +380,23 @@ TEST_F(FileSourceTest, CheckpointFileElsewhere) {
   expect_messages(concat({seq("a", 10), seq("b", 5)}));
 }
 
+TEST_F(FileSourceTest, ALogstashSincedbAtTheCheckpointFileIsReplaced) {
+  Writer w(log("app.log"));
+  w.lines("a", 10);
+  fs::path sincedb = dir_ / "sincedb";
+  { std::ofstream(sincedb) << "1234 0 2049 99 1700000000.5 /var/log/app.log\n"; }
+  auto o = options();
+  o.checkpoint_file = sincedb.string();
+  {
+    SourceThread src(o, data(), metrics_, out_);
+    expect_messages(seq("a", 10));  // not understood: read as read_from says
+  }
+  EXPECT_EQ(testing::read_file(sincedb).rfind("logferry-checkpoints 1\n", 0), 0u);
+  w.lines("b", 3);
+  SourceThread src(o, data(), metrics_, out_);
+  expect_messages(concat({seq("a", 10), seq("b", 3)}));
+}
+
 TEST(FileSourceConfig, OptionsAreValidated) {
   TempDir dir;
   auto parse = [&](const std::string& options) {
