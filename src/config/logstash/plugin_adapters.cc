@@ -238,9 +238,15 @@ void file_input_paths(AdaptContext& ctx) {
   }
   auto list = string_list(ctx, *path);
   if (!list) return;
-  for (const auto& item : list->items)
+  for (const auto& item : list->items) {
     if (item.text.empty() || item.text.front() != '/')
       ctx.error(item.line, "path: '" + item.text + "' must be absolute, as Logstash requires");
+    // Ruby's Dir.glob has these; glob(3) would read them differently.
+    if (item.text.find("**") != std::string::npos)
+      ctx.error(item.line, "path: '" + item.text + "': recursive '**' is not supported (write each level, e.g. /var/log/*/*.log)");
+    if (item.text.find('{') != std::string::npos)
+      ctx.error(item.line, "path: '" + item.text + "': '{a,b}' alternatives are not supported (list the paths in an array)");
+  }
   ctx.primary().settings.push_back({"include", path->line, *list});
   // Logstash matches exclude against the file name; the native source does that for patterns
   // without '/' (exclude_names).
@@ -453,7 +459,7 @@ const std::vector<PluginSpec>& plugin_specs() {
        "Tails files in tail mode, as Logstash's file input: one event per line with `message`, "
        "`path`, `host`, `@timestamp` (see docs/file_source.md).",
        false,
-       {{"path", "`include` (string or array; absolute paths, globs)"},
+       {{"path", "`include` (string or array; absolute paths, glob(3) globs: `**` and `{a,b}` are errors)"},
         {"exclude", "`exclude`; a pattern without `/` matches the file name, as in Logstash"},
         {"start_position", "`read_from` (beginning, end); Logstash's default `end` is kept"},
         {"mode", "`tail` only"},

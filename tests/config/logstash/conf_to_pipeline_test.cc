@@ -346,6 +346,7 @@ TEST(ConfToPipelineTest, FileInputProblemsAreErrorsAtTheirLines) {
     bogus => 1
   }
   file { }
+  file { path => ["/var/log/**/*.log", "/var/log/{a,b}.log"] }
 }
 output { stdout { } })");
   for (const char* want : {
@@ -357,7 +358,9 @@ output { stdout { } })");
            "p.conf:8: input plugin 'file': delimiter: only",
            "p.conf:9: input plugin 'file': start_position: 'middle' is not beginning or end",
            "p.conf:10: input plugin 'file': unknown setting 'bogus'",
-           "p.conf:12: input plugin 'file': setting 'path' is required"})
+           "p.conf:12: input plugin 'file': setting 'path' is required",
+           "p.conf:13: input plugin 'file': path: '/var/log/**/*.log': recursive '**' is not supported",
+           "p.conf:13: input plugin 'file': path: '/var/log/{a,b}.log': '{a,b}' alternatives"})
     EXPECT_NE(l.problems.find(want), std::string::npos) << want << "\n" << l.problems;
 }
 
