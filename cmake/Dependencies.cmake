@@ -22,9 +22,11 @@ find_package(ZLIB REQUIRED)
 find_package(zstd REQUIRED)
 # libcurl: HTTP client for the alert webhook and Elasticsearch.
 find_package(CURL REQUIRED)
-# RE2: linear-time regular expressions for alert rules, filter conditions and grok.
+# RE2: linear-time regular expressions for alert rules (one RE2::Set pass for all rules of a
+# sink, and no catastrophic backtracking on our own rule syntax).
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
-# PCRE2 (8-bit, with JIT): the grok filter. Grok patterns are written for Oniguruma (Ruby) and use
+# PCRE2 (8-bit, with JIT): every regex written in Logstash's (Ruby's) dialect: grok, `=~` in
+# conditions, mutate's gsub (template/ruby_regex). Grok patterns are written for Oniguruma and use
 # lookbehind and lookahead, atomic groups, possessive quantifiers, backreferences and named groups,
 # which RE2 cannot express; PCRE2 supports all of them, and its JIT compiler keeps backtracking
 # patterns such as %{COMBINEDAPACHELOG} fast (figures in docs/grok.md). Debian ships a .pc file.
