@@ -193,6 +193,17 @@ Result<TranslatedRegex> translate_ruby_regex(std::string_view onig) {
   return Translator(onig, &first->labels).run();
 }
 
+Result<pcre2_code*> compile_pcre2(std::string_view regex, uint32_t flags) {
+  int code = 0;
+  PCRE2_SIZE offset = 0;
+  pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(regex.data()), regex.size(), flags,
+                                 &code, &offset, nullptr);
+  if (re != nullptr) return re;
+  PCRE2_UCHAR message[256];
+  pcre2_get_error_message(code, message, sizeof message);
+  return invalid(std::string(reinterpret_cast<char*>(message)) + " at offset " + std::to_string(offset));
+}
+
 Result<RubyRegex> RubyRegex::compile(std::string_view pattern, Options options) {
   auto translated = translate_ruby_regex(pattern);
   if (!translated) return unexpected(translated.error());
@@ -200,17 +211,9 @@ Result<RubyRegex> RubyRegex::compile(std::string_view pattern, Options options) 
   // matches where it can instead of failing (PCRE2_MATCH_INVALID_UTF).
   uint32_t flags = PCRE2_MULTILINE | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
                    (options.dot_all ? PCRE2_DOTALL : 0);
-  int code = 0;
-  PCRE2_SIZE offset = 0;
-  const std::string& src = translated->regex;
-  pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(src.data()), src.size(), flags, &code,
-                                 &offset, nullptr);
-  if (re == nullptr) {
-    PCRE2_UCHAR message[256];
-    pcre2_get_error_message(code, message, sizeof message);
-    return invalid(std::string(reinterpret_cast<char*>(message)) + " at offset " +
-                   std::to_string(offset));
-  }
+  auto compiled = compile_pcre2(translated->regex, flags);
+  if (!compiled) return unexpected(compiled.error());
+  pcre2_code* re = *compiled;
   RubyRegex out;
   out.code_ = std::shared_ptr<pcre2_code>(re, Free{});
   out.jit_ = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;

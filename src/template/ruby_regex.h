@@ -33,6 +33,10 @@ struct TranslatedRegex {
 };
 Result<TranslatedRegex> translate_ruby_regex(std::string_view onig);
 
+// PCRE2 source (already translated) -> code the caller owns (pcre2_code_free), or PCRE2's
+// message with the offset.
+Result<pcre2_code*> compile_pcre2(std::string_view regex, uint32_t flags);
+
 // A compiled Ruby regex. Thread-safe: match data is per thread, so matching allocates nothing.
 class RubyRegex {
  public:

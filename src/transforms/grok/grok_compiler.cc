@@ -235,17 +235,9 @@ Result<CompiledPattern> CompiledPattern::compile(std::string_view pattern,
   // once a regex has named groups, plain parentheses do not capture.
   uint32_t flags = PCRE2_MULTILINE | PCRE2_DOTALL;
   if (!translated->labels.empty()) flags |= PCRE2_NO_AUTO_CAPTURE;
-  int code = 0;
-  PCRE2_SIZE offset = 0;
-  const std::string& src = translated->regex;
-  pcre2_code* re = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(src.data()), src.size(), flags, &code,
-                                 &offset, nullptr);
-  if (re == nullptr) {
-    PCRE2_UCHAR message[256];
-    pcre2_get_error_message(code, message, sizeof message);
-    return invalid("invalid regex: " + std::string(reinterpret_cast<char*>(message)) +
-                   " at offset " + std::to_string(offset) + " of the expanded pattern");
-  }
+  auto compiled = compile_pcre2(translated->regex, flags);
+  if (!compiled) return invalid("invalid regex: " + compiled.error().message + " of the expanded pattern");
+  pcre2_code* re = *compiled;
   CompiledPattern p;
   p.code_.reset(re);
   p.pattern_ = std::string(pattern);
