@@ -20,7 +20,9 @@ find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)
 # zstd: zstd compression of rotated files.
 find_package(zstd REQUIRED)
-# libcurl: HTTP client for the alert webhook and Elasticsearch.
+# libcurl: HTTP client for the alert webhook and Elasticsearch. Its headers are used at build
+# time; the library is dlopened when the first HTTP client is made (src/net/curl_library.h), so a
+# process that speaks no HTTP does not map libcurl and the ~25 libraries it links.
 find_package(CURL REQUIRED)
 # RE2: linear-time regular expressions for alert rules (one RE2::Set pass for all rules of a
 # sink, and no catastrophic backtracking on our own rule syntax).
