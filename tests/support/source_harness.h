@@ -12,7 +12,9 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -77,5 +79,18 @@ class RunningSource {
   SourcePtr source_;
   std::jthread thread_;
 };
+
+// Expected lines: seq("a", 3) = {"a0", "a1", "a2"}; concat joins such lists in order.
+inline std::vector<std::string> seq(const std::string& prefix, int count) {
+  std::vector<std::string> out;
+  for (int i = 0; i < count; ++i) out.push_back(prefix + std::to_string(i));
+  return out;
+}
+
+inline std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> parts) {
+  std::vector<std::string> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
 
 }  // namespace logferry::testing

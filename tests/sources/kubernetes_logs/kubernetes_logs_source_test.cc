@@ -24,6 +24,8 @@ namespace logferry::sources {
 namespace {
 
 using testing::TempDir;
+using testing::concat;
+using testing::seq;
 using testing::wait_until;
 namespace fs = std::filesystem;
 
@@ -159,18 +161,6 @@ class FakeContainer {
   int fd_ = -1;
   int64_t n_ = 0;
 };
-
-std::vector<std::string> seq(const std::string& prefix, int count) {
-  std::vector<std::string> out;
-  for (int i = 0; i < count; ++i) out.push_back(prefix + std::to_string(i));
-  return out;
-}
-
-std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> parts) {
-  std::vector<std::string> out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
 
 class KubernetesLogsSourceTest : public ::testing::Test {
  protected:
