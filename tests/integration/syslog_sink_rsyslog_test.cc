@@ -33,6 +33,7 @@ class Rsyslog {
     tcp_port_ = free_tcp_port();
     udp_port_ = free_udp_port();
     relp_port_ = free_tcp_port();
+    relp_tls_port_ = free_tcp_port();
   }
   ~Rsyslog() { stop(); }
 
@@ -53,8 +54,16 @@ class Rsyslog {
     } else {
       conf << "module(load=\"imtcp\")\n";
     }
-    conf << "module(load=\"imudp\")\nmodule(load=\"imrelp\")\n"
-         << "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" << relp_port_ << "\")\n"
+    // imrelp's TLS is librelp's: Debian's librelp0 links both GnuTLS and OpenSSL; OpenSSL is
+    // chosen so the same certificates and verification rules apply as for imtcp above.
+    conf << "module(load=\"imudp\")\nmodule(load=\"imrelp\" tls.tlslib=\"openssl\")\n"
+         << "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" << relp_port_ << "\")\n";
+    if (tls_) {
+      conf << "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" << relp_tls_port_
+           << "\" tls=\"on\" tls.cacert=\"" << d << "/ca.pem\" tls.mycert=\"" << d
+           << "/server.pem\" tls.myprivkey=\"" << d << "/server.key\" tls.authmode=\"certvalid\")\n";
+    }
+    conf
          << "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" << tcp_port_ << "\")\n"
          << "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" << udp_port_ << "\")\n"
          << "template(name=\"t\" type=\"string\" string=\"%hostname%\\t%app-name%\\t%procid%\\t"
@@ -78,6 +87,7 @@ class Rsyslog {
   uint16_t tcp_port() const { return tcp_port_; }
   uint16_t udp_port() const { return udp_port_; }
   uint16_t relp_port() const { return relp_port_; }
+  uint16_t relp_tls_port() const { return relp_tls_port_; }
 
   std::vector<Received> received() const {
     std::vector<Received> out;
@@ -102,7 +112,7 @@ class Rsyslog {
  private:
   const TempDir& dir_;
   bool tls_;
-  uint16_t tcp_port_, udp_port_, relp_port_;
+  uint16_t tcp_port_, udp_port_, relp_port_, relp_tls_port_;
   int starts_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
@@ -249,6 +259,23 @@ TEST_F(SyslogSinkRsyslogTest, RelpAcknowledgedDelivery) {
              "    address: 127.0.0.1:" + std::to_string(rs.relp_port()) +
                  "\n    mode: relp\n    rfc: rfc5424\n    appname: relp-app\n",
              test_lines(300, true), false, "node-a.example", "relp-app");
+}
+
+// RELP over TLS into imrelp tls="on" with tls.authmode certvalid: the client certificate must be
+// signed by the CA, and logferry verifies the server's certificate and IP SAN.
+TEST_F(SyslogSinkRsyslogTest, RelpOverTlsWithVerificationAndClientCertificate) {
+  make_certificates(dir_);
+  if (HasFatalFailure()) return;
+  Rsyslog rs(dir_, true);
+  rs.start();
+  ASSERT_TRUE(wait_until([&] { return tcp_port_open(rs.relp_tls_port()); }, 15s, "imrelp TLS listening"));
+  std::string d = dir_.path().string();
+  round_trip(rs,
+             "    address: 127.0.0.1:" + std::to_string(rs.relp_tls_port()) +
+                 "\n    mode: relp\n    rfc: rfc5424\n    appname: relp-tls\n    window_size: 16\n"
+                 "    tls: { enabled: true, verify: true, ca_file: " + d + "/ca.pem, cert_file: " + d +
+                 "/client.pem, key_file: " + d + "/client.key }\n",
+             test_lines(300, true), false, "node-a.example", "relp-tls");
 }
 
 TEST_F(SyslogSinkRsyslogTest, TlsWithVerificationAndClientCertificate) {
