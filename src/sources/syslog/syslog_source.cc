@@ -185,7 +185,7 @@ void SyslogSource::TlsOptions::describe(config::Schema<TlsOptions>& s) {
 void SyslogSource::describe(config::Schema<Options>& s) {
   s.field("address", &Options::address).doc("HOST:PORT to listen on (port 0 picks a free one).");
   s.field("mode", &Options::mode).one_of({"udp", "tcp", "tls", "relp"}).doc("Transport.");
-  s.field("tls", &Options::tls).doc("TLS settings for mode tls.");
+  s.field("tls", &Options::tls).doc("TLS settings for mode tls; with mode relp, cert_file and key_file turn on RELP over TLS.");
   s.field("framing", &Options::framing).one_of({"auto", "newline", "octet_counting"})
       .doc("TCP/TLS framing (RFC 6587); auto: a frame starting with a digit is octet-counted.");
   s.field("max_frame_bytes", &Options::max_frame_bytes)
@@ -201,6 +201,8 @@ void SyslogSource::describe(config::Schema<Options>& s) {
   s.check([](const Options& o, config::CheckContext& c) {
     if (o.mode == "tls" && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
       c.error("tls", "mode tls needs tls.cert_file and tls.key_file");
+    if (o.mode == "relp" && o.tls.cert_file.empty() != o.tls.key_file.empty())
+      c.error("tls", "RELP over TLS needs both tls.cert_file and tls.key_file");
     if (o.tls.verify_client && o.tls.ca_file.empty())
       c.error("tls", "verify_client needs ca_file");
     if (o.max_frame_bytes.bytes < 16 || o.max_frame_bytes.bytes > (1ULL << 30))
@@ -268,7 +270,9 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
   so.max_connections = static_cast<std::size_t>(options_.max_connections);
   so.idle_timeout = options_.idle_timeout;
   so.no_delay = true;  // RELP acks (and nothing else we send) must not wait for Nagle
-  if (options_.mode == "tls") {
+  // RELP over TLS (omrelp tls="on") when relp mode is given a certificate.
+  bool relp_tls = options_.mode == "relp" && !options_.tls.cert_file.empty();
+  if (options_.mode == "tls" || relp_tls) {
     net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
                             ctx.resolve(options_.tls.ca_file),
                             options_.tls.verify_client};
