@@ -58,19 +58,30 @@ Result<void> RelpClient::send(std::string_view frames, std::span<const uint32_t>
       if (auto w = tcp_.write_all(frames.substr(from, ends[upto - 1] - from), stop); !w)
         return fail(Failure::kTransport, w.error().message);
       sent_ = upto;
-      if (!tcp_.peer_closed(&in_)) {  // take acks that are already here, without waiting
-        if (auto r = take_responses(in_); !r) return r;
-        continue;
-      }
+      // Take the acks that are already here without waiting, then send more if they freed
+      // room in the window.
+      bool closed = tcp_.peer_closed(&in_);
+      if (auto r = take_responses(in_); !r) return r;
+      if (auto r = check_session(ends.size(), closed); !r) return r;
+      continue;
     }
-    in_.clear();
     if (auto r = tcp_.read_some(in_, ack_timeout, stop); !r)
       return fail(Failure::kTransport, r.error().message + " (" +
                                            std::to_string(sent_ - acked_count_) + " frames unacknowledged)");
     tcp_.quick_ack();
     if (auto r = take_responses(in_); !r) return r;
+    if (auto r = check_session(ends.size(), false); !r) return r;
   }
+  if (server_closing_) close();  // all answered; the next batch opens a new session
   in_.clear();
+  return {};
+}
+
+Result<void> RelpClient::check_session(std::size_t total, bool closed) {
+  if (acked_count_ == total) return {};
+  std::string unacked = std::to_string(total - acked_count_) + " frames unacknowledged";
+  if (server_closing_) return fail(Failure::kServerClose, peer() + " closed the session (serverclose) with " + unacked);
+  if (closed) return fail(Failure::kTransport, peer() + " closed the connection with " + unacked);
   return {};
 }
 
@@ -86,7 +97,10 @@ Result<void> RelpClient::take_responses(std::string_view bytes) {
 }
 
 Result<void> RelpClient::on_response(const relp::Frame& f) {
-  if (f.command == "serverclose") return fail(Failure::kServerClose, peer() + " is closing the session");
+  if (f.command == "serverclose") {  // acks before it still count; the session ends after them
+    server_closing_ = true;
+    return {};
+  }
   if (f.command != "rsp") return fail(Failure::kProtocol, "unexpected command '" + std::string(f.command) + "' from " + peer());
   uint32_t offset = f.txnr == 0 ? UINT32_MAX : distance(first_, f.txnr);
   if (offset >= sent_) return fail(Failure::kProtocol, "rsp for unknown txnr " + std::to_string(f.txnr) + " from " + peer());
@@ -106,7 +120,7 @@ bool RelpClient::peer_closed() {
   // Nothing is outstanding between batches: any frame now is a serverclose or an error.
   sent_ = acked_count_ = 0;
   if (!in_.empty()) (void)take_responses(in_);
-  if (!closed && failure_ == Failure::kNone) return false;
+  if (!closed && failure_ == Failure::kNone && !server_closing_) return false;
   close();
   return true;
 }
@@ -117,6 +131,7 @@ void RelpClient::close() {
   tcp_.close();
   in_.clear();
   reader_.reset();
+  server_closing_ = false;
 }
 
 }  // namespace logferry::net

@@ -66,6 +66,9 @@ class RelpClient {
   // Feeds received bytes to the reader and applies each response; false on a failure.
   Result<void> take_responses(std::string_view bytes);
   Result<void> on_response(const relp::Frame& f);
+  // After responses were taken: a session the server closed (FIN or serverclose) with frames
+  // still unanswered is a failure; those frames are resent on the next session.
+  Result<void> check_session(std::size_t total, bool closed);
 
   std::size_t window_;
   TcpClient tcp_;
@@ -73,6 +76,7 @@ class RelpClient {
   relp::FrameReader reader_{4096};
   std::string in_;
   Failure failure_ = Failure::kNone;
+  bool server_closing_ = false;  // "serverclose" received: no more answers will come
   // The exchange in progress: frames first_.. sent_ are out, acked_[i] for frame first_ + i.
   uint32_t first_ = 0;
   std::size_t sent_ = 0, acked_count_ = 0;

@@ -118,6 +118,8 @@ class SyslogSink final : public Sink {
   // Renders the batch as the sink would send it (framed for streams; datagrams back to back
   // for UDP). For tests and the benchmark.
   std::string_view encode_batch(const EventBatch& batch);
+  // Replaces the system resolver (tests: slow, failing or changing name lookups).
+  void set_resolver(std::shared_ptr<net::Resolver> resolver) { settings_.connection.resolver = std::move(resolver); }
 
  private:
   // count_stats false: a re-encoding of a batch already counted (RELP renumbers on reconnect).
