@@ -22,33 +22,37 @@ struct Lookup {
   std::vector<SocketAddress> addresses;
 };
 
-void run_getaddrinfo(Lookup& lookup, const std::string& host, const std::string& port, int socktype) {
+int blocking_getaddrinfo(const std::string& host, uint16_t port, int socktype, std::vector<SocketAddress>& out) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = socktype;
   addrinfo* list = nullptr;
-  int gai = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &list);
-  std::vector<SocketAddress> out;
+  std::string port_text = std::to_string(port);
+  int gai = ::getaddrinfo(host.c_str(), port_text.c_str(), &hints, &list);
   for (addrinfo* ai = gai == 0 ? list : nullptr; ai != nullptr; ai = ai->ai_next)
     out.push_back(SocketAddress::from(ai->ai_addr, ai->ai_addrlen));
   if (list != nullptr) ::freeaddrinfo(list);
-  std::lock_guard lock(lookup.mu);
-  lookup.gai = gai;
-  lookup.addresses = std::move(out);
-  lookup.done = true;
-  lookup.done_cv.notify_all();
+  return gai;
 }
 
-class SystemResolver final : public Resolver {
+class ThreadedResolver final : public Resolver {
  public:
+  explicit ThreadedResolver(BlockingLookup lookup) : lookup_(std::move(lookup)) {}
+
   Result<std::vector<SocketAddress>> resolve(const std::string& host, uint16_t port, int socktype,
                                              Clock::time_point deadline,
                                              const std::stop_token& stop) override {
     SocketAddress literal;
     if (parse_ip_literal(host, port, literal)) return std::vector<SocketAddress>{literal};
     auto lookup = std::make_shared<Lookup>();
-    std::thread([lookup, host, port = std::to_string(port), socktype] {
-      run_getaddrinfo(*lookup, host, port, socktype);
+    std::thread([lookup, fn = lookup_, host, port, socktype] {
+      std::vector<SocketAddress> out;
+      int gai = fn(host, port, socktype, out);
+      std::lock_guard lock(lookup->mu);
+      lookup->gai = gai;
+      lookup->addresses = std::move(out);
+      lookup->done = true;
+      lookup->done_cv.notify_all();
     }).detach();
     std::unique_lock lock(lookup->mu);
     lookup->done_cv.wait_until(lock, stop, deadline, [&] { return lookup->done; });
@@ -61,6 +65,9 @@ class SystemResolver final : public Resolver {
     if (lookup->addresses.empty()) return unexpected(ErrorCode::kUnavailable, "resolve " + host + ": no address");
     return std::move(lookup->addresses);
   }
+
+ private:
+  BlockingLookup lookup_;
 };
 
 }  // namespace
@@ -106,8 +113,12 @@ bool parse_ip_literal(const std::string& host, uint16_t port, SocketAddress& out
 }
 
 std::shared_ptr<Resolver> Resolver::system() {
-  static const std::shared_ptr<Resolver> instance = std::make_shared<SystemResolver>();
+  static const std::shared_ptr<Resolver> instance = threaded(blocking_getaddrinfo);
   return instance;
+}
+
+std::shared_ptr<Resolver> Resolver::threaded(BlockingLookup lookup) {
+  return std::make_shared<ThreadedResolver>(std::move(lookup));
 }
 
 }  // namespace logferry::net

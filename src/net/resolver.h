@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -46,6 +47,11 @@ class Resolver {
                                                      const std::stop_token& stop) = 0;
   // getaddrinfo on a helper thread; shared, stateless.
   static std::shared_ptr<Resolver> system();
+  // A blocking lookup (returns 0 or a getaddrinfo EAI_* code) run on a helper thread per
+  // resolve, as system() runs getaddrinfo. For tests of the waiting (a lookup that hangs).
+  using BlockingLookup = std::function<int(const std::string& host, uint16_t port, int socktype,
+                                           std::vector<SocketAddress>& out)>;
+  static std::shared_ptr<Resolver> threaded(BlockingLookup lookup);
 };
 
 // Parses an IPv4/IPv6 literal; false for a host name.

@@ -4,7 +4,10 @@
 // Every line must arrive exactly once with the right fields (at least once across a restart).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -518,6 +521,76 @@ TEST_F(SyslogSinkRsyslogTest, KubernetesLogsToRsyslogEndToEnd) {
     }
     EXPECT_TRUE(r.msgid == "stdout" || r.msgid == "stderr") << r.msgid;
   }
+}
+
+// Throughput check, not a timed test (run it by hand with --gtest_also_run_disabled_tests):
+// 5,000 lines/s offered in batches of 50 for 10 s, into a real imrelp, once through logferry's
+// RELP client and once through rsyslog's own omrelp (fed over imtcp at the same pace). Prints
+// delivered lines/s for both. LOGFERRY_BENCH_BINARY=/path/to/logferry compares another build.
+// Figures: docs/syslog_sink.md "RELP".
+template <class Write>
+double offer_paced(Rsyslog& rs, int total, Write&& write) {
+  constexpr int kBatch = 50;
+  auto start = std::chrono::steady_clock::now();
+  for (int sent = 0; sent < total; sent += kBatch) {
+    std::string chunk;
+    for (int i = sent; i < sent + kBatch; ++i) chunk += "bench line " + std::to_string(i) + "\n";
+    write(chunk);
+    std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * (sent + kBatch) / 5000));
+  }
+  wait_until([&] { return rs.received().size() >= static_cast<std::size_t>(total); }, 120s, "all bench lines");
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(rs.received().size()) / seconds;
+}
+
+TEST_F(SyslogSinkRsyslogTest, DISABLED_RelpThroughputAgainstOmrelp) {
+  constexpr int kTotal = 50'000;
+  const char* other = std::getenv("LOGFERRY_BENCH_BINARY");
+  std::string binary = other != nullptr ? other : logferry_binary().string();
+  double logferry_rate = 0, omrelp_rate = 0;
+  {
+    TempDir dir;
+    Rsyslog rs(dir, false);
+    rs.start();
+    auto conf = dir.write("logferry.yaml",
+                          "data_dir: " + (dir.path() / "data").string() +
+                              "\nsources: { in: { type: stdin } }\nsinks:\n  out:\n    type: syslog\n"
+                              "    inputs: [in]\n    address: 127.0.0.1:" + std::to_string(rs.relp_port()) +
+                              "\n    mode: relp\n    rfc: rfc5424\n");
+    ChildProcess::Options o;
+    o.argv = {binary, "run", "-c", conf.string()};
+    o.output_dir = dir.path();
+    o.name = "logferry";
+    o.stdin_pipe = true;
+    ChildProcess lf(o);
+    logferry_rate = offer_paced(rs, kTotal, [&](const std::string& c) { lf.write_stdin(c); });
+    lf.close_stdin();
+    lf.wait(20s);
+  }
+  {
+    TempDir dir;
+    Rsyslog rs(dir, false);
+    rs.start();
+    uint16_t in_port = free_tcp_port();
+    auto conf = dir.write("sender.conf",
+                          "global(workDirectory=\"" + dir.path().string() + "\")\n"
+                          "module(load=\"imtcp\")\nmodule(load=\"omrelp\")\n"
+                          "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + std::to_string(in_port) +
+                              "\" ruleset=\"fwd\")\n"
+                          "ruleset(name=\"fwd\") { action(type=\"omrelp\" target=\"127.0.0.1\" port=\"" +
+                              std::to_string(rs.relp_port()) + "\" template=\"RSYSLOG_SyslogProtocol23Format\" queue.type=\"LinkedList\") }\n");
+    ChildProcess sender({{rsyslogd_path().string(), "-n", "-M", rsyslog_module_dir().string(), "-f",
+                          conf.string(), "-i", (dir.path() / "sender.pid").string()},
+                         {}, dir.path(), "rsyslogd-sender"});
+    ASSERT_TRUE(wait_until([&] { return tcp_port_open(in_port); }, 15s, "sender listening"));
+    int fd = tcp_connect(in_port);
+    ASSERT_GE(fd, 0);
+    omrelp_rate = offer_paced(rs, kTotal, [&](const std::string& c) { send_all(fd, c); });
+    ::close(fd);
+  }
+  std::printf("[ measure  ] RELP, 5000 lines/s offered in batches of 50: logferry %.0f lines/s, "
+              "rsyslog omrelp %.0f lines/s\n", logferry_rate, omrelp_rate);
+  EXPECT_GT(logferry_rate, 0);
 }
 
 }  // namespace

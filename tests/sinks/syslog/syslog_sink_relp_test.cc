@@ -280,5 +280,74 @@ TEST_F(SyslogSinkRelpTest, ServerCloseResendsWhatIsUnacknowledged) {
   EXPECT_EQ(metric("logferry_syslog_sink_relp_protocol_errors_total"), 0);
 }
 
+// Injected resolver: a failing lookup is a DNS error (counted apart from connect errors) and
+// retried; every reconnect resolves again.
+class CountingResolver final : public net::Resolver {
+ public:
+  explicit CountingResolver(uint16_t port) : port_(port) {}
+  Result<std::vector<net::SocketAddress>> resolve(const std::string& host, uint16_t, int, Clock::time_point,
+                                                  const std::stop_token&) override {
+    ++lookups;
+    if (failing) return unexpected(ErrorCode::kUnavailable, "resolve " + host + ": Temporary failure in name resolution");
+    net::SocketAddress a;
+    net::parse_ip_literal("127.0.0.1", port_, a);
+    return std::vector<net::SocketAddress>{a};
+  }
+  std::atomic<bool> failing{true};
+  std::atomic<int> lookups{0};
+
+ private:
+  uint16_t port_;
+};
+
+TEST_F(SyslogSinkRelpTest, DnsFailuresAreCountedRetriedAndEveryReconnectResolves) {
+  FakeRelpServer server([&](Session& s, const relp::Frame& f) {
+    if (s.index == 0) {  // answer, then drop the session: the next batch must reconnect
+      s.close = true;
+    }
+    return ack_in_order(s, f);
+  });
+  auto sink = make(server.port());
+  auto resolver = std::make_shared<CountingResolver>(server.port());
+  sink->set_resolver(resolver);
+  EventBatch b;
+  fill(b, 3);
+  EXPECT_EQ(sink->send(b, {}), Delivery::kRetry);
+  EXPECT_EQ(metric("logferry_syslog_sink_dns_errors_total"), 1);
+  EXPECT_EQ(metric("logferry_syslog_sink_connect_errors_total"), 1);
+  EXPECT_NE(sink->retry_reason().find("name resolution"), std::string::npos) << sink->retry_reason();
+  resolver->failing = false;
+  ASSERT_EQ(sink->send(b, {}), Delivery::kDelivered);
+  ASSERT_TRUE(testing::wait_until([&] { return server.messages().size() == 1; }));
+  EventBatch b2;
+  fill(b2, 1, "again");
+  // Session 0 was closed by the server after its answers; the send may meet it closed
+  // (kRetry) once before it reconnects.
+  Delivery d = sink->send(b2, {});
+  if (d == Delivery::kRetry) d = sink->send(b2, {});
+  ASSERT_EQ(d, Delivery::kDelivered) << sink->retry_reason();
+  EXPECT_EQ(resolver->lookups, 3);
+  EXPECT_EQ(metric("logferry_syslog_sink_dns_errors_total"), 1);
+}
+
+TEST_F(SyslogSinkRelpTest, UdpCountsDnsFailures) {
+  SyslogSink::Options o;
+  o.address = "logs.example:514";
+  o.mode = "udp";
+  o.reconnect_interval = std::chrono::milliseconds(0);
+  BuildContext ctx{.name = "out", .metrics = metrics_, .data_dir = {}, .config_dir = {}, .node_name = "node1", .clock = clock_};
+  auto built = SyslogSink::build(o, ctx);
+  ASSERT_TRUE(built);
+  auto* sink = static_cast<SyslogSink*>(built->get());
+  auto resolver = std::make_shared<CountingResolver>(1);
+  sink->set_resolver(resolver);
+  EventBatch b;
+  fill(b, 1);
+  EXPECT_EQ(sink->send(b, {}), Delivery::kRetry);
+  EXPECT_EQ(sink->send(b, {}), Delivery::kRetry);
+  EXPECT_EQ(metric("logferry_syslog_sink_dns_errors_total"), 2);
+  EXPECT_EQ(resolver->lookups, 2);
+}
+
 }  // namespace
 }  // namespace logferry::sinks
