@@ -9,6 +9,7 @@ uint32_t distance(uint32_t from, uint32_t txnr) {
   return txnr >= from ? txnr - from : txnr + relp::kMaxTxnr - from;
 }
 
+constexpr std::size_t kFramesPerWrite = 256;
 constexpr std::string_view kOffers = "relp_version=0\nrelp_software=logferry\ncommands=syslog";
 
 }  // namespace
@@ -53,7 +54,10 @@ Result<void> RelpClient::send(std::string_view frames, std::span<const uint32_t>
   while (acked_count_ < ends.size()) {
     std::size_t outstanding = sent_ - acked_count_;
     if (sent_ < ends.size() && outstanding < window_) {
-      std::size_t upto = std::min(ends.size(), sent_ + (window_ - outstanding));
+      // At most kFramesPerWrite per write, reading answers in between: with a large window,
+      // unread answers could otherwise fill both socket buffers while a long write waits.
+      std::size_t room = std::min(window_ - outstanding, kFramesPerWrite);
+      std::size_t upto = std::min(ends.size(), sent_ + room);
       std::size_t from = sent_ == 0 ? 0 : ends[sent_ - 1];
       if (auto w = tcp_.write_all(frames.substr(from, ends[upto - 1] - from), stop); !w)
         return fail(Failure::kTransport, w.error().message);
