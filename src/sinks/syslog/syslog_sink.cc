@@ -98,6 +98,10 @@ void SyslogSink::describe(config::Schema<Options>& s) {
     if (has_cert != has_key) c.error(has_cert ? "ssl_certificate" : "ssl_key", "needs both ssl_certificate and ssl_key");
     if (o.tls.enabled.value_or(false) && mode != "relp" && mode != "tls")
       c.error("tls", "enabled applies to mode relp (for TCP use mode: tls)");
+    bool tls_settings = !o.tls.ca_file.empty() || !o.ssl_certificate_authorities.empty() || has_cert ||
+                        o.tls.verify.has_value() || o.ssl_verify;
+    if (mode == "relp" && tls_settings && !o.tls.enabled.value_or(false))
+      c.error("tls", "TLS settings with mode relp need tls.enabled: true (else RELP would go out unencrypted)");
   });
 }
 

@@ -197,6 +197,10 @@ TEST_F(SyslogSinkRelpTest, WindowSizeAliasAndRange) {
   config::Diagnostics tls("t.yaml");
   schema.bind(YAML::Load("{address: 'a:1', mode: tcp, tls: {enabled: true}}"), o, tls);
   EXPECT_NE(tls.format().find("enabled applies to mode relp"), std::string::npos) << tls.format();
+  config::Diagnostics plain("t.yaml");
+  SyslogSink::Options fresh;
+  schema.bind(YAML::Load("{address: 'a:1', mode: relp, tls: {ca_file: ca.pem, verify: true}}"), fresh, plain);
+  EXPECT_NE(plain.format().find("need tls.enabled: true"), std::string::npos) << plain.format();
 }
 
 // An rsp for a txnr that was never sent: protocol error, counted, session dropped, the whole
