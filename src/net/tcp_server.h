@@ -69,6 +69,7 @@ class TcpServer {
     std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
     std::size_t read_buffer_bytes = 64 * 1024;
     std::shared_ptr<asio::ssl::context> tls;  // null: plain TCP
+    int listen_fd = -1;  // a listening socket to adopt (runtime/listener_registry.h), not bind
   };
   using HandlerFactory = std::function<std::unique_ptr<ConnectionHandler>(Connection&)>;
 
@@ -82,6 +83,19 @@ class TcpServer {
   void stop();
   uint16_t port() const { return port_; }
   std::size_t connection_count() const { return connections_.size(); }
+
+  // Handing sockets to the next pipeline on reload (runtime/listener_registry.h), in this
+  // order: release_listener() (stop accepting; the kernel queues new connections),
+  // hold_connections() (no more reads; TLS connections, whose session cannot move, close),
+  // io.poll() (reads already done reach their handlers), release_connections().
+  int release_listener();
+  void hold_connections();
+  // Gives each held connection's fd, peer and handler to `take`, then forgets it without
+  // closing the fd or calling on_close.
+  void release_connections(const std::function<void(int fd, const Connection&, ConnectionHandler&)>& take);
+  // Serves an open plain-TCP connection from a previous pipeline; `make` builds its handler.
+  void adopt_connection(int fd, std::string peer_ip, const HandlerFactory& make);
+
   // Thread-safe: queues `data` for connection `id` if it is still open.
   void post_write(uint64_t id, std::string data);
   // Thread-safe: closes connection `id` if it is still open.

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "net/loop_relay.h"
 #include "net/tls_server_context.h"
+#include "runtime/listener_registry.h"
 #include "sources/syslog/relp_session.h"
 #include "sources/syslog/syslog_parser.h"
 
@@ -51,15 +52,32 @@ struct SyslogSource::Impl {
   std::array<sockaddr_storage, kUdpSlots> peers{};
   std::array<std::array<char, CMSG_SPACE(sizeof(uint32_t))>, kUdpSlots> controls{};
   uint32_t kernel_drops_seen = 0;
+  // Reload: the registry key of our socket, and connections adopted from the previous
+  // pipeline that run() serves.
+  std::string key;
+  std::vector<runtime::HandedConnection> adopted;
+  bool parked = false;
 };
 
 namespace syslog {
+
+// What a TCP connection carries into the next pipeline on reload: the frame it is halfway
+// through (and the framing it started with), and the counts already reported.
+struct StreamState {
+  net::FrameSplitter split;
+  uint64_t errors_seen = 0, incomplete_seen = 0;
+};
 
 // TCP/TLS: frames from a byte stream.
 class StreamHandler final : public net::ConnectionHandler {
  public:
   StreamHandler(SyslogSource& source, net::Connection& conn)
       : source_(source), conn_(conn), split_(source.framing(), source.max_frame_bytes()) {}
+  StreamHandler(SyslogSource& source, net::Connection& conn, const StreamState& from)
+      : source_(source), conn_(conn), split_(from.split),
+        errors_seen_(from.errors_seen), incomplete_seen_(from.incomplete_seen) {}
+
+  StreamState state() const { return {split_, errors_seen_, incomplete_seen_}; }
 
   void on_data(std::string_view bytes) override {
     split_.feed(bytes, [this](std::string_view frame, bool truncated) {
@@ -230,6 +248,8 @@ SyslogSource::SyslogSource(Options options, BuildContext& ctx)
 
 SyslogSource::~SyslogSource() {
   impl_->relay->detach();
+  // Built during a reload but never run (a later component failed): the socket goes back.
+  if (out_ == nullptr && runtime::ListenerRegistry::instance().handing_over()) park_sockets();
   if (impl_->tcp) impl_->tcp->stop();
   impl_->tcp.reset();
 }
@@ -241,14 +261,23 @@ Result<std::unique_ptr<Source>> SyslogSource::build(const Options& options, Buil
 }
 
 Result<void> SyslogSource::open(BuildContext& ctx) {
+  impl_->key = runtime::listener_key("syslog/" + options_.mode, options_.address, options_.mode == "tls");
+  // A reload hands us the previous pipeline's socket: nothing is refused in between.
+  std::optional<runtime::ParkedSocket> parked = runtime::ListenerRegistry::instance().adopt(impl_->key);
+  if (parked && parked->fd < 0) parked.reset();
   if (options_.mode == "udp") {
     auto ep = net::resolve_udp_endpoint(options_.address);
     if (!ep) return unexpected(ep.error());
     auto sock = std::make_unique<asio::ip::udp::socket>(impl_->io);
     asio::error_code ec;
-    sock->open(ep->protocol(), ec);
-    if (!ec) sock->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) sock->bind(*ep, ec);
+    if (parked) {
+      sock->assign(ep->protocol(), parked->fd, ec);
+      if (const auto* seen = std::any_cast<uint32_t>(&parked->state)) impl_->kernel_drops_seen = *seen;
+    } else {
+      sock->open(ep->protocol(), ec);
+      if (!ec) sock->set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) sock->bind(*ep, ec);
+    }
     if (ec) return unexpected(ErrorCode::kUnavailable, "cannot listen on udp " + options_.address + ": " + ec.message());
     sock->non_blocking(true, ec);
     int fd = sock->native_handle();
@@ -266,6 +295,10 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
   so.address = options_.address;
   so.max_connections = static_cast<std::size_t>(options_.max_connections);
   so.idle_timeout = options_.idle_timeout;
+  if (parked) {
+    so.listen_fd = parked->fd;
+    impl_->adopted = std::move(parked->connections);
+  }
   if (options_.mode == "tls") {
     net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
                             ctx.resolve(options_.tls.ca_file),
@@ -445,6 +478,7 @@ void SyslogSource::run(SourceContext& ctx) {
       if (relp) return std::make_unique<syslog::RelpHandler>(*this, c);
       return std::make_unique<syslog::StreamHandler>(*this, c);
     });
+    adopt_connections();
   }
   if (impl_->udp) arm_udp();
   log_info("syslog source {}: listening on {} ({}, port {})", name_, options_.address, options_.mode, port_);
@@ -461,6 +495,11 @@ void SyslogSource::run(SourceContext& ctx) {
   flush();  // TCP senders got no ack to resend on: hand over what was read (failed if stopping)
   stopping_ = true;
   impl_->relay->detach();
+  if (runtime::ListenerRegistry::instance().handing_over()) {
+    park_sockets();
+    out_ = nullptr;
+    return;
+  }
   if (impl_->tcp) impl_->tcp->stop();  // last lines of closing connections join the batch
   if (impl_->udp) {
     asio::error_code ec;
@@ -471,5 +510,54 @@ void SyslogSource::run(SourceContext& ctx) {
 }
 
 void SyslogSource::interrupt() { impl_->io.stop(); }
+
+void SyslogSource::adopt_connections() {
+  for (auto& c : impl_->adopted) {
+    const auto* state = std::any_cast<syslog::StreamState>(&c.state);
+    impl_->tcp->adopt_connection(c.fd, c.peer_ip, [this, state](net::Connection& conn) {
+      if (state) return std::make_unique<syslog::StreamHandler>(*this, conn, *state);
+      return std::make_unique<syslog::StreamHandler>(*this, conn);
+    });
+  }
+  if (!impl_->adopted.empty())
+    log_info("syslog source {}: took over {} open connections", name_, impl_->adopted.size());
+  impl_->adopted.clear();
+}
+
+// Reload: the socket and its open connections go to the next pipeline instead of closing.
+// What the connections have read reaches this pipeline first; a frame cut in half by the
+// handover travels in the connection's StreamState, the rest waits in the kernel.
+void SyslogSource::park_sockets() {
+  if (impl_->parked) return;
+  impl_->parked = true;
+  runtime::ParkedSocket parked;
+  if (impl_->tcp) {
+    parked.fd = impl_->tcp->release_listener();
+    if (options_.mode == "relp") {
+      impl_->tcp->stop();  // pending acks belong to this pipeline: the sender resends unacked frames
+    } else {
+      impl_->tcp->hold_connections();  // TLS sessions cannot move: those close here
+      impl_->io.restart();
+      impl_->io.poll();
+      impl_->tcp->release_connections([&](int fd, const net::Connection& c, net::ConnectionHandler& h) {
+        parked.connections.push_back({fd, c.peer_ip(), static_cast<syslog::StreamHandler&>(h).state()});
+      });
+    }
+    for (auto& c : impl_->adopted) parked.connections.push_back(std::move(c));  // built, never run
+    impl_->adopted.clear();
+  }
+  if (impl_->udp && impl_->udp->is_open()) {
+    asio::error_code ec;
+    impl_->udp->cancel(ec);
+    parked.fd = impl_->udp->release(ec);
+    if (ec) parked.fd = -1;
+    parked.state = impl_->kernel_drops_seen;
+  }
+  flush();
+  std::size_t connections = parked.connections.size();
+  if (runtime::ListenerRegistry::instance().park(impl_->key, std::move(parked)))
+    log_info("syslog source {}: {} socket and {} connections kept for the next pipeline", name_,
+             options_.address, connections);
+}
 
 }  // namespace logferry::sources

@@ -83,6 +83,8 @@ class SyslogSource final : public Source {
   void drain_udp();
   void count_udp_drops(uint32_t kernel_total);
   void deliver_acks(std::vector<RelpAck>& acks, bool delivered);
+  void adopt_connections();
+  void park_sockets();
 
   Options options_;
   std::string name_;
