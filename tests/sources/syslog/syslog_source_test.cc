@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "runtime/listener_registry.h"
 #include "support/wait.h"
 
 namespace logferry::sources {
@@ -419,6 +420,62 @@ TEST(SyslogSourceTest, UdpDropsAreCounted) {
   ASSERT_TRUE(wait_until([&] {
     return r.out().count() + static_cast<std::size_t>(r.metric("logferry_syslog_udp_dropped_total")) == 2002;
   }, 5s, "received + dropped = sent")) << r.out().count() << " + " << r.metric("logferry_syslog_udp_dropped_total");
+}
+
+// A reload (runtime::ListenerRegistry handover): the stopping source parks its socket and open
+// connections, the next one adopts them. Ends the handover however the test ends.
+class Handover {
+ public:
+  Handover() { runtime::ListenerRegistry::instance().begin_handover(); }
+  ~Handover() { end(); }
+  std::size_t end() { return runtime::ListenerRegistry::instance().end_handover(); }
+};
+
+TEST(SyslogSourceTest, ReloadKeepsTheTcpConnectionAndItsHalfReadFrame) {
+  Handover handover;
+  auto first = std::make_unique<Running>(tcp_options());
+  uint16_t port = first->port();
+  int fd = connect_tcp(port);
+  send_all(fd, "<13>1 2024-01-01T00:00:00Z h app - - - before\n<13>1 2024-01-01T00:00:00Z h app - - - spl");
+  ASSERT_TRUE(wait_until([&] { return first->out().count() == 1; }, 5s, "first line"));
+  first.reset();  // stops and parks: "spl" travels with the connection
+  Running second(tcp_options());
+  EXPECT_EQ(handover.end(), 0u);  // everything adopted
+  EXPECT_EQ(second.port(), port);
+  send_all(fd, "it across\n<13>1 2024-01-01T00:00:00Z h app - - - after\n");
+  ASSERT_TRUE(wait_until([&] { return second.out().count() == 2; }, 5s, "both lines")) << second.out().count();
+  EXPECT_TRUE(contains(second.out().events()[0], R"("message":"split across")")) << second.out().events()[0];
+  EXPECT_TRUE(contains(second.out().events()[1], R"("message":"after")"));
+  int fresh = connect_tcp(port);  // and the listener accepts
+  send_all(fresh, "<13>1 2024-01-01T00:00:00Z h app - - - new\n");
+  EXPECT_TRUE(wait_until([&] { return second.out().count() == 3; }, 5s, "new connection"));
+  ::close(fresh);
+  ::close(fd);
+}
+
+TEST(SyslogSourceTest, ReloadKeepsTheUdpSocketAndWhatArrivesMeanwhile) {
+  Handover handover;
+  SyslogSource::Options o;
+  o.mode = "udp";
+  auto first = std::make_unique<Running>(o);
+  uint16_t port = first->port();
+  first.reset();
+  send_udp(port, "<13>Oct 11 22:14:15 h app: between the pipelines");  // waits in the kernel
+  Running second(o);
+  EXPECT_EQ(handover.end(), 0u);
+  ASSERT_TRUE(wait_until([&] { return second.out().count() == 1; }, 5s, "datagram")) << second.out().count();
+  EXPECT_TRUE(contains(second.out().events()[0], "between the pipelines"));
+  EXPECT_EQ(second.metric("logferry_syslog_udp_dropped_total"), 0);
+}
+
+TEST(SyslogSourceTest, OutsideAReloadStopClosesTheConnections) {
+  auto r = std::make_unique<Running>(tcp_options());
+  int fd = connect_tcp(r->port());
+  ASSERT_TRUE(wait_until([&] { return r->metric("logferry_syslog_connections") == 1; }, 5s, "accepted"));
+  r.reset();
+  EXPECT_EQ(read_some(fd, 2000ms), "");  // EOF: closed, not parked
+  EXPECT_EQ(runtime::ListenerRegistry::instance().parked(), 0u);
+  ::close(fd);
 }
 
 }  // namespace
