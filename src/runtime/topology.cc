@@ -358,9 +358,8 @@ void Topology::stop(std::chrono::milliseconds drain_timeout) {
     if (s->thread.joinable()) s->thread.join();
     if (s->workers) s->workers->finish();  // what the workers hold reaches the channels (or fails)
   }
-  // 2. Sinks deliver what is queued, until the deadline.
+  // 2. Sinks deliver what is queued, until the same deadline (stop takes drain_timeout at most).
   for (auto& s : sinks_) s->channel->close();
-  deadline = std::chrono::steady_clock::now() + drain_timeout;
   for (auto& s : sinks_) {
     while (!s->done && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
