@@ -112,7 +112,7 @@ Outcome send_with_reloads(int reloads) {
   // Paced: each tick's lines go out, then the rest of the tick is waited off.
   int tcp_next = 0, udp_next = 0, reloaded = 0;
   auto next_tick = std::chrono::steady_clock::now();
-  char line[32];
+  char line[64];
   for (int tick = 0; tick < kTicks; ++tick) {
     std::string tcp_lines;
     for (; tcp_next < (tick + 1) * kTcpMessages / kTicks; ++tcp_next)
