@@ -7,8 +7,9 @@
 //
 // The datagrams are sent by the test itself with plain sendto(): logger --udp writes on a
 // connected socket and, after the ECONNREFUSED that a closed port causes, reconnects and sends
-// again, which hides exactly the loss this test is about (the old binary lost 0 datagrams to
-// logger and 140 of 50,000 to sendto in 5 reloads).
+// again, which hides exactly the loss this test is about. Against the binary before the
+// listener handover this test saw 90 of 100,000 datagrams lost and not counted, and the TCP
+// connection closed at the first reload (logger's reconnect was refused in the gap).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -86,6 +87,7 @@ void mark(const std::string& text, std::vector<bool>& tcp, std::vector<bool>& ud
 }
 
 Outcome send_with_reloads(int reloads) {
+  ::signal(SIGPIPE, SIG_IGN);  // a sender that gave up (its connection failed) fails the test, not kills it
   TempDir dir;
   uint16_t tcp = free_tcp_port(), udp = free_udp_port(), api = free_tcp_port();
   auto cfg = dir.write("logferry.yaml", config(tcp, udp, api, 1));
