@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -181,6 +182,52 @@ TEST(ReloadIntegrationTest, FiveReloadsDuringAPacedTcpAndUdpSendLoseNothing) {
   EXPECT_EQ(o.udp_missing, 0) << "datagrams lost over reloads";
   EXPECT_EQ(o.udp_dropped, o.udp_missing) << "UDP loss must be counted";
   EXPECT_GT(o.after_transform_change, 0) << "the changed transform never ran: the pipeline was not rebuilt";
+}
+
+// Nothing is refused during reloads: a prober connects again and again to every listener
+// (syslog TCP and RELP, beats, and the API server) while the config is reloaded 5 times.
+TEST(ReloadIntegrationTest, NoListenerRefusesAConnectionDuringReloads) {
+  TempDir dir;
+  uint16_t tcp = free_tcp_port(), relp = free_tcp_port(), beats = free_tcp_port(), api = free_tcp_port();
+  auto cfg = dir.write("logferry.yaml",
+                       "data_dir: ./data\n"
+                       "api: { address: 127.0.0.1:" + std::to_string(api) + " }\n"
+                       "sources:\n"
+                       "  tcp: { type: syslog, mode: tcp, address: 127.0.0.1:" + std::to_string(tcp) + " }\n"
+                       "  relp: { type: syslog, mode: relp, address: 127.0.0.1:" + std::to_string(relp) + " }\n"
+                       "  beats: { type: beats, address: 127.0.0.1:" + std::to_string(beats) + " }\n"
+                       "sinks:\n"
+                       "  out: { type: blackhole, inputs: [tcp, relp, beats] }\n");
+  ChildProcess logferry({{logferry_binary().string(), "run", "-c", cfg.string()}, {}, dir.path(), "logferry"});
+  ASSERT_TRUE(wait_until([&] { return logferry.err().find("beats source beats: listening") != std::string::npos; },
+                         15s, "logferry listening")) << logferry.err();
+
+  std::atomic<bool> done{false};
+  std::atomic<int> attempts{0}, refused{0};
+  std::string refused_ports;
+  std::jthread prober([&] {
+    while (!done) {
+      for (uint16_t port : {tcp, relp, beats, api}) {
+        int fd = tcp_connect(port);
+        ++attempts;
+        if (fd < 0) {
+          if (refused++ < 5) refused_ports += std::to_string(port) + " ";
+          continue;
+        }
+        ::close(fd);
+      }
+    }
+  });
+  for (int i = 1; i <= 5; ++i) {
+    logferry.signal(SIGHUP);
+    EXPECT_TRUE(wait_until([&] { return metric(api, "logferry_config_reloads_total") == i; }, 15s, "reload"));
+  }
+  done = true;
+  prober.join();
+  EXPECT_GT(attempts.load(), 100);
+  EXPECT_EQ(refused.load(), 0) << "refused on ports " << refused_ports << "(tcp " << tcp << ", relp " << relp
+                               << ", beats " << beats << ", api " << api << ")";
+  EXPECT_EQ(logferry.stop(), 0) << logferry.err();
 }
 
 }  // namespace
