@@ -20,6 +20,7 @@ struct TcpServer::Conn : Connection, std::enable_shared_from_this<TcpServer::Con
   virtual void hold() = 0;
   // Reload: the fd and handler leave this object, which is then closed without on_close.
   virtual int release(ConnectionHandler** handler) = 0;
+  virtual bool writing() const = 0;
 };
 
 namespace {
@@ -119,6 +120,8 @@ class StreamConn final : public TcpServer::Conn {
     *handler = handler_.get();
     return ec ? -1 : fd;
   }
+
+  bool writing() const override { return !closed_ && !writes_.empty(); }
 
   void close_when_flushed() override {
     if (writes_.empty()) {
@@ -348,6 +351,12 @@ void TcpServer::release_connections(
     int fd = c->release(&handler);
     if (fd >= 0 && handler) take(fd, *c, *handler);
   }
+}
+
+bool TcpServer::writes_pending() const {
+  for (const auto& [id, c] : connections_)
+    if (c->writing()) return true;
+  return false;
 }
 
 void TcpServer::adopt_connection(int fd, std::string peer_ip, const HandlerFactory& make) {

@@ -95,6 +95,8 @@ class TcpServer {
   void release_connections(const std::function<void(int fd, const Connection&, ConnectionHandler&)>& take);
   // Serves an open plain-TCP connection from a previous pipeline; `make` builds its handler.
   void adopt_connection(int fd, std::string peer_ip, const HandlerFactory& make);
+  // True while some connection has queued writes not yet sent (e.g. acks before a handover).
+  bool writes_pending() const;
 
   // Thread-safe: queues `data` for connection `id` if it is still open.
   void post_write(uint64_t id, std::string data);

@@ -4,6 +4,7 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <asio.hpp>
@@ -56,6 +57,8 @@ struct SyslogSource::Impl {
   // pipeline that run() serves.
   std::string key;
   std::vector<runtime::HandedConnection> adopted;
+  int held_fd = -1;     // released listening or UDP socket, until parked
+  bool held = false;    // reads stopped for the handover
   bool parked = false;
 };
 
@@ -110,6 +113,13 @@ class StreamHandler final : public net::ConnectionHandler {
   uint64_t errors_seen_ = 0, incomplete_seen_ = 0;
 };
 
+// What an open RELP session carries into the next pipeline: its half-read frame and that it
+// was opened. Only a session with no ack outstanding moves.
+struct RelpState {
+  RelpFrameReader reader;
+  bool open = false;
+};
+
 // RELP: acks deferred until the batch holding the message is delivered.
 class RelpHandler final : public net::ConnectionHandler {
  public:
@@ -117,6 +127,14 @@ class RelpHandler final : public net::ConnectionHandler {
       : source_(source), conn_(conn), reader_(source.max_frame_bytes()) {
     source_.register_relp(conn_.id(), this);
   }
+  RelpHandler(SyslogSource& source, net::Connection& conn, const RelpState& from)
+      : source_(source), conn_(conn), reader_(from.reader), open_(from.open) {
+    source_.register_relp(conn_.id(), this);
+  }
+
+  // Every message acked, no close under way: the session can go to the next pipeline.
+  bool can_move() const { return pending_ == 0 && acks_.empty() && !close_requested_ && !closing_; }
+  RelpState state() const { return {reader_, open_}; }
 
   void on_data(std::string_view bytes) override {
     bool ok = reader_.feed(bytes, [this](uint64_t txnr, std::string_view cmd,
@@ -494,12 +512,14 @@ void SyslogSource::run(SourceContext& ctx) {
   }
   flush();  // TCP senders got no ack to resend on: hand over what was read (failed if stopping)
   stopping_ = true;
-  impl_->relay->detach();
   if (runtime::ListenerRegistry::instance().handing_over()) {
-    park_sockets();
+    hold_for_handover();
     out_ = nullptr;
+    // RELP sessions move once the drain has acked what they sent (on_drained()).
+    if (options_.mode != "relp") park_sockets();
     return;
   }
+  impl_->relay->detach();
   if (impl_->tcp) impl_->tcp->stop();  // last lines of closing connections join the batch
   if (impl_->udp) {
     asio::error_code ec;
@@ -513,9 +533,12 @@ void SyslogSource::interrupt() { impl_->io.stop(); }
 
 void SyslogSource::adopt_connections() {
   for (auto& c : impl_->adopted) {
-    const auto* state = std::any_cast<syslog::StreamState>(&c.state);
-    impl_->tcp->adopt_connection(c.fd, c.peer_ip, [this, state](net::Connection& conn) {
-      if (state) return std::make_unique<syslog::StreamHandler>(*this, conn, *state);
+    const auto* stream = std::any_cast<syslog::StreamState>(&c.state);
+    const auto* relp = std::any_cast<syslog::RelpState>(&c.state);
+    impl_->tcp->adopt_connection(c.fd, c.peer_ip, [&](net::Connection& conn) -> std::unique_ptr<net::ConnectionHandler> {
+      if (relp) return std::make_unique<syslog::RelpHandler>(*this, conn, *relp);
+      if (stream) return std::make_unique<syslog::StreamHandler>(*this, conn, *stream);
+      if (options_.mode == "relp") return std::make_unique<syslog::RelpHandler>(*this, conn);
       return std::make_unique<syslog::StreamHandler>(*this, conn);
     });
   }
@@ -524,40 +547,73 @@ void SyslogSource::adopt_connections() {
   impl_->adopted.clear();
 }
 
-// Reload: the socket and its open connections go to the next pipeline instead of closing.
-// What the connections have read reaches this pipeline first; a frame cut in half by the
-// handover travels in the connection's StreamState, the rest waits in the kernel.
-void SyslogSource::park_sockets() {
-  if (impl_->parked) return;
-  impl_->parked = true;
-  runtime::ParkedSocket parked;
+void SyslogSource::on_drained() {
+  if (impl_->held) park_sockets();
+}
+
+// Reload, first step: no more accepts or reads. What the connections have read reaches this
+// pipeline (the last batch); the rest waits in the kernel.
+void SyslogSource::hold_for_handover() {
+  if (impl_->held) return;
+  impl_->held = true;
   if (impl_->tcp) {
-    parked.fd = impl_->tcp->release_listener();
-    if (options_.mode == "relp") {
-      impl_->tcp->stop();  // pending acks belong to this pipeline: the sender resends unacked frames
-    } else {
-      impl_->tcp->hold_connections();  // TLS sessions cannot move: those close here
-      impl_->io.restart();
-      impl_->io.poll();
-      impl_->tcp->release_connections([&](int fd, const net::Connection& c, net::ConnectionHandler& h) {
-        parked.connections.push_back({fd, c.peer_ip(), static_cast<syslog::StreamHandler&>(h).state()});
-      });
-    }
-    for (auto& c : impl_->adopted) parked.connections.push_back(std::move(c));  // built, never run
-    impl_->adopted.clear();
+    impl_->held_fd = impl_->tcp->release_listener();
+    impl_->tcp->hold_connections();  // TLS sessions cannot move: those close here
+    impl_->io.restart();
+    impl_->io.poll();
   }
   if (impl_->udp && impl_->udp->is_open()) {
     asio::error_code ec;
     impl_->udp->cancel(ec);
-    parked.fd = impl_->udp->release(ec);
-    if (ec) parked.fd = -1;
-    parked.state = impl_->kernel_drops_seen;
+    impl_->held_fd = impl_->udp->release(ec);
+    if (ec) impl_->held_fd = -1;
   }
   flush();
+}
+
+// Reload, second step: the socket and its open connections go to the registry for the next
+// pipeline. A frame cut in half travels in the connection's StreamState or RelpState.
+void SyslogSource::park_sockets() {
+  hold_for_handover();
+  if (impl_->parked) return;
+  impl_->parked = true;
+  runtime::ParkedSocket parked;
+  parked.fd = impl_->held_fd;
+  parked.state = impl_->kernel_drops_seen;
+  if (impl_->tcp) {
+    bool relp = options_.mode == "relp";
+    if (relp) send_drained_acks();
+    impl_->tcp->release_connections([&](int fd, const net::Connection& c, net::ConnectionHandler& h) {
+      if (!relp) {
+        parked.connections.push_back({fd, c.peer_ip(), static_cast<syslog::StreamHandler&>(h).state()});
+        return;
+      }
+      auto& session = static_cast<syslog::RelpHandler&>(h);
+      if (!session.can_move()) {
+        ::close(fd);  // the sender resends what has no ack
+        return;
+      }
+      parked.connections.push_back({fd, c.peer_ip(), session.state()});
+    });
+    for (auto& c : impl_->adopted) parked.connections.push_back(std::move(c));  // built, never run
+    impl_->adopted.clear();
+  }
+  relp_handlers_.clear();
+  impl_->relay->detach();
   std::size_t connections = parked.connections.size();
   if (runtime::ListenerRegistry::instance().park(impl_->key, std::move(parked)))
     log_info("syslog source {}: {} socket and {} connections kept for the next pipeline", name_,
              options_.address, connections);
+}
+
+// The drain has fired every finalizer: their acks wait on the loop. Write them out before the
+// sessions move (a session whose batch failed closes instead, and its sender resends).
+void SyslogSource::send_drained_acks() {
+  impl_->io.restart();
+  impl_->io.poll();
+  auto deadline = SteadyClock::now() + std::chrono::seconds(2);
+  while (impl_->tcp->writes_pending() && SteadyClock::now() < deadline)
+    impl_->io.run_one_for(std::chrono::milliseconds(10));
 }
 
 }  // namespace logferry::sources

@@ -97,12 +97,15 @@ class Running {
       source_->run(sc);
     });
   }
-  ~Running() {
+  ~Running() { stop(); }
+  // As Topology::stop: the source stops; drained() once what it sent is acknowledged.
+  void stop() {
     out_.block(false);
     thread_.request_stop();
     source_->interrupt();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
+  void drained() { source_->on_drained(); }
   uint16_t port() const { return source_->port(); }
   RecordingOutput& out() { return out_; }
   int64_t metric(const std::string& name) { return metrics_.value(name, {{"component", "syslog_test"}}); }
@@ -475,6 +478,39 @@ TEST(SyslogSourceTest, OutsideAReloadStopClosesTheConnections) {
   r.reset();
   EXPECT_EQ(read_some(fd, 2000ms), "");  // EOF: closed, not parked
   EXPECT_EQ(runtime::ListenerRegistry::instance().parked(), 0u);
+  ::close(fd);
+}
+
+// RELP: the session moves once the old pipeline's drain has acked what it sent; the next
+// pipeline acks what comes after, on the same connection.
+TEST(SyslogSourceTest, ReloadKeepsARelpSessionOnceItsAcksAreSent) {
+  Handover handover;
+  SyslogSource::Options o;
+  o.mode = "relp";
+  auto first = std::make_unique<Running>(o);
+  uint16_t port = first->port();
+  int fd = connect_tcp(port);
+  send_all(fd, "1 open 30 relp_version=0\ncommands=syslog\n");
+  EXPECT_TRUE(contains(read_some(fd, 2000ms), "1 rsp "));
+  first->out().hold(true);
+  send_all(fd, "2 syslog 30 <13>Oct 11 22:14:15 h app: one\n3 syslog 30 <13>Oct 11 22:14:15 h ");
+  ASSERT_TRUE(wait_until([&] { return first->out().count() == 1; }, 5s, "first message"));
+  first->stop();
+  EXPECT_EQ(read_some(fd, 200ms), "");  // not delivered yet: no ack
+  first->out().release_held();           // the drain delivers it
+  first->drained();
+  std::string acks;
+  ASSERT_TRUE(wait_until([&] { acks += read_some(fd, 100ms); return contains(acks, "2 rsp 6 200 OK\n"); },
+                         5s, "ack from the old pipeline")) << acks;
+  first.reset();
+  Running second(o);
+  EXPECT_EQ(handover.end(), 0u);
+  send_all(fd, "app: two\n");
+  ASSERT_TRUE(wait_until([&] { return second.out().count() == 1; }, 5s, "second message"));
+  EXPECT_TRUE(contains(second.out().events()[0], R"("message":"two")")) << second.out().events()[0];
+  acks.clear();
+  ASSERT_TRUE(wait_until([&] { acks += read_some(fd, 100ms); return contains(acks, "3 rsp 6 200 OK\n"); },
+                         5s, "ack from the new pipeline")) << acks;
   ::close(fd);
 }
 
