@@ -22,6 +22,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <string>
 #include <thread>
 #include <vector>
@@ -227,6 +228,70 @@ TEST(ReloadIntegrationTest, NoListenerRefusesAConnectionDuringReloads) {
   EXPECT_GT(attempts.load(), 100);
   EXPECT_EQ(refused.load(), 0) << "refused on ports " << refused_ports << "(tcp " << tcp << ", relp " << relp
                                << ", beats " << beats << ", api " << api << ")";
+  EXPECT_EQ(logferry.stop(), 0) << logferry.err();
+}
+
+// A RELP session from rsyslogd (imfile -> omrelp) stays open over 5 reloads: every line
+// arrives, on one connection, and none twice (nothing was left unacked to resend).
+TEST(ReloadIntegrationTest, RsyslogRelpSessionSurvivesReloads) {
+  if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
+  constexpr int kLines = 10'000;
+  TempDir dir;
+  uint16_t relp = free_tcp_port(), api = free_tcp_port();
+  auto cfg = dir.write("logferry.yaml",
+                       "data_dir: ./data\n"
+                       "api: { address: 127.0.0.1:" + std::to_string(api) + " }\n"
+                       "sources:\n"
+                       "  relp: { type: syslog, mode: relp, address: 127.0.0.1:" + std::to_string(relp) + " }\n"
+                       "sinks:\n"
+                       "  files: { type: file, inputs: [relp], path: out/all.log, format: '%{message}' }\n");
+  ChildProcess logferry({{logferry_binary().string(), "run", "-c", cfg.string()}, {}, dir.path(), "logferry"});
+  ASSERT_TRUE(wait_until([&] { return logferry.err().find("syslog source relp: listening") != std::string::npos; },
+                         15s, "logferry listening")) << logferry.err();
+  auto input = dir / "in.log";
+  dir.write("in.log", "");
+  fs::create_directories(dir / "rsyslog-work");
+  auto rs_conf = dir.write("rsyslog.conf",
+      "global(workDirectory=\"" + (dir / "rsyslog-work").string() + "\")\n"
+      "module(load=\"imfile\")\nmodule(load=\"omrelp\")\n"
+      "input(type=\"imfile\" file=\"" + input.string() + "\" tag=\"reload:\" ruleset=\"fwd\")\n"
+      "ruleset(name=\"fwd\") { action(type=\"omrelp\" target=\"127.0.0.1\" port=\"" + std::to_string(relp) +
+      "\" template=\"RSYSLOG_SyslogProtocol23Format\") }\n");
+  ChildProcess rsyslogd({{rsyslogd_path().string(), "-n", "-M", rsyslog_module_dir().string(), "-f",
+                          rs_conf.string(), "-i", (dir / "rsyslog.pid").string()}, {}, dir.path(), "rsyslogd"});
+
+  std::ofstream out(input, std::ios::app);
+  int reloaded = 0;
+  auto next_tick = std::chrono::steady_clock::now();
+  for (int i = 0; i < kLines; ++i) {
+    out << "relp-" << std::setw(6) << std::setfill('0') << i << "\n";
+    if (i % 10 != 9) continue;
+    out.flush();
+    if (reloaded < 5 && i / 10 == (reloaded + 1) * (kLines / 10) / 6) {
+      ++reloaded;
+      logferry.signal(SIGHUP);
+    }
+    next_tick += 10ms;
+    std::this_thread::sleep_until(next_tick);
+  }
+  out.close();
+  std::vector<int> seen(kLines, 0);
+  int missing = kLines, repeated = 0;
+  wait_until([&] {
+    std::fill(seen.begin(), seen.end(), 0);
+    std::ifstream in(dir / "out" / "all.log");
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("relp-", 0) == 0) ++seen[static_cast<std::size_t>(std::atoi(line.c_str() + 5)) % kLines];
+    missing = static_cast<int>(std::count(seen.begin(), seen.end(), 0));
+    repeated = 0;
+    for (int n : seen) repeated += n > 1 ? n - 1 : 0;
+    return missing == 0;
+  }, 60s, "every line from rsyslogd");
+  EXPECT_EQ(missing, 0);
+  EXPECT_EQ(repeated, 0) << "lines resent: a session was closed with acks outstanding";
+  EXPECT_GE(metric(api, "logferry_config_reloads_total"), 5);
+  EXPECT_EQ(metric(api, "logferry_syslog_connections_accepted_total{component=\"relp\"}"), 1)
+      << "rsyslogd had to reconnect";
   EXPECT_EQ(logferry.stop(), 0) << logferry.err();
 }
 
