@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -292,6 +293,47 @@ TEST(ReloadIntegrationTest, RsyslogRelpSessionSurvivesReloads) {
   EXPECT_GE(metric(api, "logferry_config_reloads_total"), 5);
   EXPECT_EQ(metric(api, "logferry_syslog_connections_accepted_total{component=\"relp\"}"), 1)
       << "rsyslogd had to reconnect";
+  EXPECT_EQ(logferry.stop(), 0) << logferry.err();
+}
+
+// A reload whose config fails to start (a new source cannot bind) falls back to the previous
+// config, which takes the parked sockets back: the sender's connection survives that too.
+TEST(ReloadIntegrationTest, AReloadThatFailsToStartGivesTheSocketsBack) {
+  TempDir dir;
+  uint16_t tcp = free_tcp_port(), api = free_tcp_port();
+  std::string good = "data_dir: ./data\n"
+                     "api: { address: 127.0.0.1:" + std::to_string(api) + " }\n"
+                     "sources:\n"
+                     "  tcp: { type: syslog, mode: tcp, address: 127.0.0.1:" + std::to_string(tcp) + " }\n";
+  std::string sinks = "sinks:\n  files: { type: file, inputs: [tcp], path: out/all.log, format: '%{message}' }\n";
+  auto cfg = dir.write("logferry.yaml", good + sinks);
+  ChildProcess logferry({{logferry_binary().string(), "run", "-c", cfg.string()}, {}, dir.path(), "logferry"});
+  ASSERT_TRUE(wait_until([&] { return logferry.err().find("syslog source tcp: listening") != std::string::npos; },
+                         15s, "logferry listening")) << logferry.err();
+  ChildProcess sender({{"/usr/bin/logger", "--tcp", "-n", "127.0.0.1", "-P", std::to_string(tcp), "--rfc5424"},
+                       {}, dir.path(), "logger", true});
+  auto send = [&](int from, int to) {
+    for (int i = from; i < to; ++i) sender.write_stdin("line-" + std::to_string(i) + "\n");
+  };
+  auto lines = [&] {
+    std::ifstream in(dir / "out" / "all.log");
+    std::set<std::string> unique;
+    for (std::string line; std::getline(in, line);) unique.insert(line);
+    return unique.size();
+  };
+  send(0, 100);
+  ASSERT_TRUE(wait_until([&] { return lines() == 100; }, 10s, "first lines"));
+  // The new source wants the API server's port: the new pipeline cannot start.
+  fs::rename(dir.write("next.yaml", good + "  bad: { type: syslog, mode: tcp, address: 127.0.0.1:" +
+                                        std::to_string(api) + " }\n" + sinks), cfg);
+  logferry.signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return metric(api, "logferry_config_reload_errors_total") >= 1; }, 10s, "refused"));
+  send(100, 200);
+  sender.close_stdin();
+  EXPECT_EQ(sender.wait(10s), 0) << sender.err();
+  EXPECT_TRUE(wait_until([&] { return lines() == 200; }, 10s, "every line")) << lines();
+  EXPECT_EQ(metric(api, "logferry_syslog_connections_accepted_total{component=\"tcp\"}"), 1);
+  EXPECT_NE(logferry.err().find("restarting the previous one"), std::string::npos) << logferry.err();
   EXPECT_EQ(logferry.stop(), 0) << logferry.err();
 }
 
