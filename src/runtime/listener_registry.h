@@ -21,6 +21,7 @@
 #include <any>
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,10 +36,20 @@ struct HandedConnection {
   std::any state;  // the source's own (e.g. its FrameSplitter with a half-read frame)
 };
 
+// A datagram read from a parked UDP socket, for its next owner to take first.
+struct HeldDatagram {
+  std::string bytes;
+  std::string peer_ip;
+  bool truncated = false;  // longer than kMaxDatagram
+};
+
 struct ParkedSocket {
   int fd = -1;  // listening TCP socket or bound UDP socket
   std::any state;
   std::vector<HandedConnection> connections;
+  // UDP: read while parked, so a long drain does not overflow the kernel's receive buffer.
+  bool datagrams = false;
+  std::vector<HeldDatagram> held;  // filled by the registry, in arrival order
 };
 
 // "kind|address|tls" (address as configured: "0.0.0.0:514" and ":514" are different keys).
@@ -46,10 +57,15 @@ std::string listener_key(const std::string& kind, const std::string& address, bo
 
 class ListenerRegistry {
  public:
+  // While parked, a UDP socket is read into memory up to this many bytes (then the kernel
+  // buffers, and drops what does not fit: the new owner counts those, SO_MEMINFO).
+  static constexpr std::size_t kMaxHeldBytes = 64 * 1024 * 1024;
+  static constexpr std::size_t kMaxDatagram = 64 * 1024;
+
   // The process's registry (sockets are process-wide; so is the handover).
   static ListenerRegistry& instance();
 
-  ListenerRegistry() = default;
+  ListenerRegistry();
   ~ListenerRegistry();
   ListenerRegistry(const ListenerRegistry&) = delete;
   ListenerRegistry& operator=(const ListenerRegistry&) = delete;
@@ -69,10 +85,12 @@ class ListenerRegistry {
   std::size_t parked() const;
 
  private:
+  struct Entry;
   static void close_all(ParkedSocket& s);
+  static ParkedSocket take(Entry& e);
   mutable std::mutex mu_;
   bool handing_over_ = false;
-  std::map<std::string, ParkedSocket> parked_;
+  std::map<std::string, std::unique_ptr<Entry>> parked_;
 };
 
 }  // namespace logferry::runtime

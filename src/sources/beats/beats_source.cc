@@ -193,7 +193,9 @@ Result<void> BeatsSource::open(BuildContext& ctx) {
 void BeatsSource::park_listener() {
   auto& registry = runtime::ListenerRegistry::instance();
   if (!impl_->tcp || !registry.handing_over()) return;
-  registry.park(impl_->key, runtime::ParkedSocket{impl_->tcp->release_listener(), {}, {}});
+  runtime::ParkedSocket listener;
+  listener.fd = impl_->tcp->release_listener();
+  registry.park(impl_->key, std::move(listener));
 }
 
 net::lumberjack::Limits BeatsSource::limits() const {

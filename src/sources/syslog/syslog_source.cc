@@ -57,6 +57,7 @@ struct SyslogSource::Impl {
   // pipeline that run() serves.
   std::string key;
   std::vector<runtime::HandedConnection> adopted;
+  std::vector<runtime::HeldDatagram> held_datagrams;  // read by the registry while parked
   int held_fd = -1;     // released listening or UDP socket, until parked
   bool held = false;    // reads stopped for the handover
   bool parked = false;
@@ -291,6 +292,7 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
     if (parked) {
       sock->assign(ep->protocol(), parked->fd, ec);
       if (const auto* seen = std::any_cast<uint32_t>(&parked->state)) impl_->kernel_drops_seen = *seen;
+      impl_->held_datagrams = std::move(parked->held);
     } else {
       sock->open(ep->protocol(), ec);
       if (!ec) sock->set_option(asio::socket_base::reuse_address(true), ec);
@@ -498,7 +500,10 @@ void SyslogSource::run(SourceContext& ctx) {
     });
     adopt_connections();
   }
-  if (impl_->udp) arm_udp();
+  if (impl_->udp) {
+    replay_held_datagrams();
+    arm_udp();
+  }
   log_info("syslog source {}: listening on {} ({}, port {})", name_, options_.address, options_.mode, port_);
   auto guard = asio::make_work_guard(impl_->io);
   while (!ctx.stop.stop_requested() && !stopping_) {
@@ -530,6 +535,19 @@ void SyslogSource::run(SourceContext& ctx) {
 }
 
 void SyslogSource::interrupt() { impl_->io.stop(); }
+
+// Datagrams that arrived while the socket was parked between two pipelines, in order.
+void SyslogSource::replay_held_datagrams() {
+  for (const auto& d : impl_->held_datagrams) {
+    std::string_view bytes = d.bytes;
+    bool truncated = d.truncated || bytes.size() > max_frame_bytes();
+    add_message(bytes.substr(0, max_frame_bytes()), d.peer_ip, truncated, nullptr);
+  }
+  if (!impl_->held_datagrams.empty())
+    log_info("syslog source {}: {} datagrams received during the reload", name_, impl_->held_datagrams.size());
+  impl_->held_datagrams.clear();
+  flush();
+}
 
 void SyslogSource::adopt_connections() {
   for (auto& c : impl_->adopted) {
@@ -580,6 +598,9 @@ void SyslogSource::park_sockets() {
   runtime::ParkedSocket parked;
   parked.fd = impl_->held_fd;
   parked.state = impl_->kernel_drops_seen;
+  parked.datagrams = impl_->udp != nullptr;
+  // Built but never run: what the registry read for us goes back, ahead of what comes next.
+  parked.held = std::move(impl_->held_datagrams);
   if (impl_->tcp) {
     bool relp = options_.mode == "relp";
     if (relp) send_drained_acks();

@@ -85,6 +85,7 @@ class SyslogSource final : public Source {
   void count_udp_drops(uint32_t kernel_total);
   void deliver_acks(std::vector<RelpAck>& acks, bool delivered);
   void adopt_connections();
+  void replay_held_datagrams();
   void hold_for_handover();
   void park_sockets();
   void send_drained_acks();
