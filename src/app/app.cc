@@ -18,6 +18,7 @@
 #include "app/logstash_api.h"
 #include "core/metrics.h"
 #include "net/http_server.h"
+#include "runtime/listener_registry.h"
 #include "runtime/topology.h"
 
 namespace logferry::app {
@@ -215,6 +216,11 @@ int run_pipeline(const std::filesystem::path& file) {
     log_info("reloading {}", file.string());
     ready = false;
     live.set(nullptr, cfg.api_ready_timeout);
+    // Network sources park their sockets and open connections in the registry instead of
+    // closing them; the new pipeline's sources adopt them, so nothing is refused meanwhile
+    // (the kernel queues connections, datagrams and bytes) and nothing already read is lost.
+    auto& listeners = runtime::ListenerRegistry::instance();
+    listeners.begin_handover();
     running->stop();  // drains: what was read is delivered or re-read, never lost
     running.reset();
     auto rebuilt = start_topology(next, metrics);
@@ -233,6 +239,9 @@ int run_pipeline(const std::filesystem::path& file) {
       reloads.add();
       log_info("reloaded {}", file.string());
     }
+    // Whatever the running config does not use (a port that changed) closes now.
+    if (std::size_t unused = listeners.end_handover())
+      log_info("reload: closed {} sockets the new config no longer uses", unused);
     running = std::move(*rebuilt);
     live.set(running.get(), cfg.api_ready_timeout);
     ready = true;

@@ -1,5 +1,8 @@
 #include "net/tcp_server.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <deque>
 #include <vector>
 
@@ -11,7 +14,13 @@ using asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
 struct TcpServer::Conn : Connection, std::enable_shared_from_this<TcpServer::Conn> {
-  virtual void start(TcpServer::HandlerFactory& factory) = 0;
+  virtual void start(const TcpServer::HandlerFactory& factory) = 0;
+  // Reload: stop reading and cancel the pending read (a plain connection stays open to be
+  // released; a TLS one closes).
+  virtual void hold() = 0;
+  // Reload: the fd and handler leave this object, which is then closed without on_close.
+  virtual int release(ConnectionHandler** handler) = 0;
+  virtual bool writing() const = 0;
 };
 
 namespace {
@@ -37,7 +46,7 @@ class StreamConn final : public TcpServer::Conn {
     peer_ip_ = std::move(peer);
   }
 
-  void start(TcpServer::HandlerFactory& factory) override {
+  void start(const TcpServer::HandlerFactory& factory) override {
     asio::error_code ec;
     socket().set_option(asio::socket_base::keep_alive(true), ec);
     socket().set_option(tcp::no_delay(true), ec);
@@ -90,6 +99,30 @@ class StreamConn final : public TcpServer::Conn {
     if (reading && handshaken_ && !read_pending_) read();
   }
 
+  void hold() override {
+    if constexpr (kIsTls<Stream>) {
+      close();
+    } else {
+      held_ = true;
+      paused_ = true;
+      asio::error_code ec;
+      socket().cancel(ec);
+    }
+  }
+
+  int release(ConnectionHandler** handler) override {
+    if (closed_) return -1;
+    closed_ = true;
+    timer_.cancel();
+    asio::error_code ec;
+    int fd = socket().release(ec);
+    if (metrics_.active) metrics_.active->add(-1);
+    *handler = handler_.get();
+    return ec ? -1 : fd;
+  }
+
+  bool writing() const override { return !closed_ && !writes_.empty(); }
+
   void close_when_flushed() override {
     if (writes_.empty()) {
       close();
@@ -113,6 +146,7 @@ class StreamConn final : public TcpServer::Conn {
     stream_.async_read_some(asio::buffer(buffer_), [this, self](asio::error_code e, std::size_t n) {
       read_pending_ = false;
       if (closed_) return;
+      if (e == asio::error::operation_aborted && held_) return;  // hold(): bytes stay in the kernel
       if (e) {
         close();
         return;
@@ -176,6 +210,7 @@ class StreamConn final : public TcpServer::Conn {
   bool close_after_writes_ = false;
   bool paused_ = false;
   bool read_pending_ = false;
+  bool held_ = false;
 };
 
 }  // namespace
@@ -217,6 +252,13 @@ Result<std::unique_ptr<TcpServer>> TcpServer::bind(asio::io_context& io, Options
   if (!ep) return unexpected(ep.error());
   std::unique_ptr<TcpServer> server(new TcpServer(io, std::move(options), metrics));
   asio::error_code ec;
+  if (server->options_.listen_fd >= 0) {
+    server->acceptor_.assign(ep->protocol(), server->options_.listen_fd, ec);
+    if (ec) return unexpected(ErrorCode::kUnavailable, "cannot adopt the listening socket of " +
+                                                           server->options_.address + ": " + ec.message());
+    server->port_ = server->acceptor_.local_endpoint().port();
+    return server;
+  }
   server->acceptor_.open(ep->protocol(), ec);
   if (!ec) server->acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) server->acceptor_.bind(*ep, ec);
@@ -289,6 +331,55 @@ void TcpServer::stop() {
   auto conns = connections_;
   for (auto& [id, c] : conns) c->close();
   connections_.clear();
+}
+
+int TcpServer::release_listener() {
+  retry_timer_.cancel();
+  if (!acceptor_.is_open()) return -1;
+  asio::error_code ec;
+  int fd = acceptor_.release(ec);
+  return ec ? -1 : fd;
+}
+
+void TcpServer::hold_connections() {
+  auto conns = connections_;
+  for (auto& [id, c] : conns) c->hold();
+}
+
+void TcpServer::release_connections(
+    const std::function<void(int fd, const Connection&, ConnectionHandler&)>& take) {
+  auto conns = std::move(connections_);
+  connections_.clear();
+  for (auto& [id, c] : conns) {
+    ConnectionHandler* handler = nullptr;
+    int fd = c->release(&handler);
+    if (fd >= 0 && handler) take(fd, *c, *handler);
+  }
+}
+
+bool TcpServer::writes_pending() const {
+  for (const auto& [id, c] : connections_)
+    if (c->writing()) return true;
+  return false;
+}
+
+void TcpServer::adopt_connection(int fd, std::string peer_ip, const HandlerFactory& make) {
+  sockaddr_storage local{};
+  socklen_t len = sizeof local;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+  asio::error_code ec;
+  tcp::socket socket(io_);
+  socket.assign(local.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return;
+  }
+  uint64_t id = next_id_++;
+  auto conn = std::make_shared<StreamConn<tcp::socket>>(*this, alive_, options_, metrics_, id,
+                                                        std::move(peer_ip), std::move(socket));
+  connections_.emplace(id, conn);
+  if (metrics_.active) metrics_.active->add(1);
+  conn->start(make);
 }
 
 void TcpServer::post_write(uint64_t id, std::string data) {

@@ -72,6 +72,7 @@ class TcpServer {
     // TCP_NODELAY on accepted sockets: a server that answers (RELP acks) must not hold its
     // small replies back for the sender's delayed ACK (Nagle).
     bool no_delay = false;
+    int listen_fd = -1;  // a listening socket to adopt (runtime/listener_registry.h), not bind
   };
   using HandlerFactory = std::function<std::unique_ptr<ConnectionHandler>(Connection&)>;
 
@@ -85,6 +86,21 @@ class TcpServer {
   void stop();
   uint16_t port() const { return port_; }
   std::size_t connection_count() const { return connections_.size(); }
+
+  // Handing sockets to the next pipeline on reload (runtime/listener_registry.h), in this
+  // order: release_listener() (stop accepting; the kernel queues new connections),
+  // hold_connections() (no more reads; TLS connections, whose session cannot move, close),
+  // io.poll() (reads already done reach their handlers), release_connections().
+  int release_listener();
+  void hold_connections();
+  // Gives each held connection's fd, peer and handler to `take`, then forgets it without
+  // closing the fd or calling on_close.
+  void release_connections(const std::function<void(int fd, const Connection&, ConnectionHandler&)>& take);
+  // Serves an open plain-TCP connection from a previous pipeline; `make` builds its handler.
+  void adopt_connection(int fd, std::string peer_ip, const HandlerFactory& make);
+  // True while some connection has queued writes not yet sent (e.g. acks before a handover).
+  bool writes_pending() const;
+
   // Thread-safe: queues `data` for connection `id` if it is still open.
   void post_write(uint64_t id, std::string data);
   // Thread-safe: closes connection `id` if it is still open.

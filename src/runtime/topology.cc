@@ -147,7 +147,10 @@ struct Topology::SourceSlot final : SourceOutput {
   Counter* events = nullptr;
   std::jthread thread;
   std::atomic<bool> finished{false};
-  std::stop_token stop;
+  // Stops pushes into full sink buffers. Separate from the thread's stop: a stopping source
+  // may still wait for room for what it has read while the sinks drain (see Topology::stop).
+  std::stop_source push_stop;
+  std::stop_token stop = push_stop.get_token();
   Pushes pushes;  // reused by the inline path
 
   // SourceOutput
@@ -306,7 +309,6 @@ void Topology::start() {
     SourceSlot* slot = s.get();
     slot->start_workers();
     slot->thread = std::jthread([slot](std::stop_token st) {
-      slot->stop = st;
       SourceContext ctx{slot->name, st, *slot};
       slot->source->run(ctx);
       slot->finished = true;
@@ -342,18 +344,22 @@ std::vector<Topology::Unready> Topology::unready_sinks(std::chrono::milliseconds
 void Topology::stop(std::chrono::milliseconds drain_timeout) {
   if (!started_ || stopped_) return;
   stopped_ = true;
-  // 1. Sources stop reading.
+  // 1. Sources stop reading. What they have read still goes into the sink buffers (the sinks
+  // run and make room), until the deadline: a network source cannot read it again.
+  auto deadline = std::chrono::steady_clock::now() + drain_timeout;
   for (auto& s : sources_) {
     s->thread.request_stop();
     s->source->interrupt();
   }
   for (auto& s : sources_) {
+    while (!s->finished && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    s->push_stop.request_stop();
     if (s->thread.joinable()) s->thread.join();
     if (s->workers) s->workers->finish();  // what the workers hold reaches the channels (or fails)
   }
-  // 2. Sinks deliver what is queued, until the deadline.
+  // 2. Sinks deliver what is queued, until the same deadline (stop takes drain_timeout at most).
   for (auto& s : sinks_) s->channel->close();
-  auto deadline = std::chrono::steady_clock::now() + drain_timeout;
   for (auto& s : sinks_) {
     while (!s->done && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));

@@ -248,6 +248,28 @@ sinks: {out: {type: recording, inputs: [src], buffer: {max_bytes: 1}}}
   for (const auto& s : a) EXPECT_EQ(s.substr(0, 6), "failed") << s;
 }
 
+// A network source cannot read again what it has read: at stop it may still push it while the
+// sinks drain, within the drain deadline (a reload hands the sockets on, so this is the last
+// chance for those events).
+TEST_F(TopologyTest, StopLetsASourcePushWhatItHoldsWhileTheSinksDrain) {
+  harness.sink_blocked = true;
+  start(R"(
+sources: {src: {type: scripted}}
+sinks: {out: {type: recording, inputs: [src], buffer: {max_bytes: 1}}}
+)");
+  harness.batches_to_emit = 3;
+  // One batch in the sink's hands, one queued, the third waiting in push.
+  ASSERT_TRUE(wait_until([&] { return harness.emitted.load() == 3; }));
+  std::jthread unblock([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    harness.sink_blocked = false;
+  });
+  topo->stop(std::chrono::seconds(5));
+  topo.reset();
+  EXPECT_EQ(acks(), (std::vector<std::string>{"delivered:0", "delivered:1", "delivered:2"}));
+  EXPECT_EQ(received("out"), 3u);
+}
+
 TEST_F(TopologyTest, SinkHoldingUndeliverableEventsIsUnreadyWithItsReasonUntilItDelivers) {
   harness.always_retry = true;
   start(R"(

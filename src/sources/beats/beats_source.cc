@@ -6,6 +6,7 @@
 
 #include "net/loop_relay.h"
 #include "net/tls_server_context.h"
+#include "runtime/listener_registry.h"
 #include "sources/beats/beats_session.h"
 
 namespace logferry::sources {
@@ -33,6 +34,7 @@ std::string verify_mode(const BeatsSource::Options& o) {
 struct BeatsSource::Impl {
   asio::io_context io{1};
   std::unique_ptr<net::TcpServer> tcp;
+  std::string key;  // in runtime::ListenerRegistry
   // Finalizers fire on sink threads; acks are written on the io thread, while the source runs.
   std::shared_ptr<net::LoopRelay<BeatsSource>> relay = std::make_shared<net::LoopRelay<BeatsSource>>();
 };
@@ -125,6 +127,7 @@ BeatsSource::BeatsSource(Options options, BuildContext& ctx)
 
 BeatsSource::~BeatsSource() {
   impl_->relay->detach();
+  park_listener();  // built during a reload but never run: the socket goes back
   if (impl_->tcp) impl_->tcp->stop();
   impl_->tcp.reset();
   if (forwarder_.joinable()) {
@@ -175,11 +178,24 @@ Result<void> BeatsSource::open(BuildContext& ctx) {
     }
     so.tls = *tls;
   }
+  impl_->key = runtime::listener_key("beats", options_.address, options_.ssl_enabled);
+  // A reload hands us the previous pipeline's listening socket: no connection is refused.
+  if (auto parked = runtime::ListenerRegistry::instance().adopt(impl_->key)) so.listen_fd = parked->fd;
   auto server = net::TcpServer::bind(impl_->io, std::move(so), metrics_->server);
   if (!server) return unexpected(server.error());
   port_ = (*server)->port();
   impl_->tcp = std::move(*server);
   return {};
+}
+
+// Reload: the listening socket stays open for the next pipeline. Open connections close
+// (in run(), as before): their windows are not acked, so the clients resend them.
+void BeatsSource::park_listener() {
+  auto& registry = runtime::ListenerRegistry::instance();
+  if (!impl_->tcp || !registry.handing_over()) return;
+  runtime::ParkedSocket listener;
+  listener.fd = impl_->tcp->release_listener();
+  registry.park(impl_->key, std::move(listener));
 }
 
 net::lumberjack::Limits BeatsSource::limits() const {
@@ -318,6 +334,7 @@ void BeatsSource::run(SourceContext& ctx) {
   batch_windows_.clear();
   stopping_ = true;
   impl_->relay->detach();
+  park_listener();
   impl_->tcp->stop();
   sessions_.clear();
   {

@@ -92,6 +92,7 @@ class BeatsSource final : public Source {
   struct Impl;
   BeatsSource(Options options, BuildContext& ctx);
   Result<void> open(BuildContext& ctx);
+  void park_listener();
   Event& next_event(WindowRef ref);
   void flush();
   void windows_done(const std::vector<WindowRef>& refs, bool delivered);

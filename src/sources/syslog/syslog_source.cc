@@ -4,6 +4,7 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <asio.hpp>
@@ -13,6 +14,7 @@
 #include "net/loop_relay.h"
 #include "net/tls_server_context.h"
 #include "net/relp.h"
+#include "runtime/listener_registry.h"
 #include "sources/syslog/syslog_parser.h"
 
 namespace logferry::sources {
@@ -51,15 +53,35 @@ struct SyslogSource::Impl {
   std::array<sockaddr_storage, kUdpSlots> peers{};
   std::array<std::array<char, CMSG_SPACE(sizeof(uint32_t))>, kUdpSlots> controls{};
   uint32_t kernel_drops_seen = 0;
+  // Reload: the registry key of our socket, and connections adopted from the previous
+  // pipeline that run() serves.
+  std::string key;
+  std::vector<runtime::HandedConnection> adopted;
+  std::vector<runtime::HeldDatagram> held_datagrams;  // read by the registry while parked
+  int held_fd = -1;     // released listening or UDP socket, until parked
+  bool held = false;    // reads stopped for the handover
+  bool parked = false;
 };
 
 namespace syslog {
+
+// What a TCP connection carries into the next pipeline on reload: the frame it is halfway
+// through (and the framing it started with), and the counts already reported.
+struct StreamState {
+  net::FrameSplitter split;
+  uint64_t errors_seen = 0, incomplete_seen = 0;
+};
 
 // TCP/TLS: frames from a byte stream.
 class StreamHandler final : public net::ConnectionHandler {
  public:
   StreamHandler(SyslogSource& source, net::Connection& conn)
       : source_(source), conn_(conn), split_(source.framing(), source.max_frame_bytes()) {}
+  StreamHandler(SyslogSource& source, net::Connection& conn, const StreamState& from)
+      : source_(source), conn_(conn), split_(from.split),
+        errors_seen_(from.errors_seen), incomplete_seen_(from.incomplete_seen) {}
+
+  StreamState state() const { return {split_, errors_seen_, incomplete_seen_}; }
 
   void on_data(std::string_view bytes) override {
     split_.feed(bytes, [this](std::string_view frame, bool truncated) {
@@ -92,6 +114,13 @@ class StreamHandler final : public net::ConnectionHandler {
   uint64_t errors_seen_ = 0, incomplete_seen_ = 0;
 };
 
+// What an open RELP session carries into the next pipeline: its half-read frame and that it
+// was opened. Only a session with no ack outstanding moves.
+struct RelpState {
+  net::relp::FrameReader reader;
+  bool open = false;
+};
+
 // RELP: acks deferred until the batch holding the message is delivered.
 class RelpHandler final : public net::ConnectionHandler {
  public:
@@ -99,6 +128,14 @@ class RelpHandler final : public net::ConnectionHandler {
       : source_(source), conn_(conn), reader_(source.max_frame_bytes()) {
     source_.register_relp(conn_.id(), this);
   }
+  RelpHandler(SyslogSource& source, net::Connection& conn, const RelpState& from)
+      : source_(source), conn_(conn), reader_(from.reader), open_(from.open) {
+    source_.register_relp(conn_.id(), this);
+  }
+
+  // Every message acked, no close under way: the session can go to the next pipeline.
+  bool can_move() const { return pending_ == 0 && acks_.empty() && !close_requested_ && !closing_; }
+  RelpState state() const { return {reader_, open_}; }
 
   void on_data(std::string_view bytes) override {
     bool ok = reader_.feed(bytes, [this](const net::relp::Frame& f) {
@@ -233,6 +270,8 @@ SyslogSource::SyslogSource(Options options, BuildContext& ctx)
 
 SyslogSource::~SyslogSource() {
   impl_->relay->detach();
+  // Built during a reload but never run (a later component failed): the socket goes back.
+  if (out_ == nullptr && runtime::ListenerRegistry::instance().handing_over()) park_sockets();
   if (impl_->tcp) impl_->tcp->stop();
   impl_->tcp.reset();
 }
@@ -244,14 +283,27 @@ Result<std::unique_ptr<Source>> SyslogSource::build(const Options& options, Buil
 }
 
 Result<void> SyslogSource::open(BuildContext& ctx) {
+  // RELP over TLS (omrelp tls="on") when relp mode is given a certificate.
+  bool relp_tls = options_.mode == "relp" && !options_.tls.cert_file.empty();
+  bool use_tls = options_.mode == "tls" || relp_tls;
+  impl_->key = runtime::listener_key("syslog/" + options_.mode, options_.address, use_tls);
+  // A reload hands us the previous pipeline's socket: nothing is refused in between.
+  std::optional<runtime::ParkedSocket> parked = runtime::ListenerRegistry::instance().adopt(impl_->key);
+  if (parked && parked->fd < 0) parked.reset();
   if (options_.mode == "udp") {
     auto ep = net::resolve_udp_endpoint(options_.address);
     if (!ep) return unexpected(ep.error());
     auto sock = std::make_unique<asio::ip::udp::socket>(impl_->io);
     asio::error_code ec;
-    sock->open(ep->protocol(), ec);
-    if (!ec) sock->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) sock->bind(*ep, ec);
+    if (parked) {
+      sock->assign(ep->protocol(), parked->fd, ec);
+      if (const auto* seen = std::any_cast<uint32_t>(&parked->state)) impl_->kernel_drops_seen = *seen;
+      impl_->held_datagrams = std::move(parked->held);
+    } else {
+      sock->open(ep->protocol(), ec);
+      if (!ec) sock->set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) sock->bind(*ep, ec);
+    }
     if (ec) return unexpected(ErrorCode::kUnavailable, "cannot listen on udp " + options_.address + ": " + ec.message());
     sock->non_blocking(true, ec);
     int fd = sock->native_handle();
@@ -270,9 +322,11 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
   so.max_connections = static_cast<std::size_t>(options_.max_connections);
   so.idle_timeout = options_.idle_timeout;
   so.no_delay = true;  // RELP acks (and nothing else we send) must not wait for Nagle
-  // RELP over TLS (omrelp tls="on") when relp mode is given a certificate.
-  bool relp_tls = options_.mode == "relp" && !options_.tls.cert_file.empty();
-  if (options_.mode == "tls" || relp_tls) {
+  if (parked) {
+    so.listen_fd = parked->fd;
+    impl_->adopted = std::move(parked->connections);
+  }
+  if (use_tls) {
     net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
                             ctx.resolve(options_.tls.ca_file),
                             options_.tls.verify_client};
@@ -451,8 +505,12 @@ void SyslogSource::run(SourceContext& ctx) {
       if (relp) return std::make_unique<syslog::RelpHandler>(*this, c);
       return std::make_unique<syslog::StreamHandler>(*this, c);
     });
+    adopt_connections();
   }
-  if (impl_->udp) arm_udp();
+  if (impl_->udp) {
+    replay_held_datagrams();
+    arm_udp();
+  }
   log_info("syslog source {}: listening on {} ({}, port {})", name_, options_.address, options_.mode, port_);
   auto guard = asio::make_work_guard(impl_->io);
   while (!ctx.stop.stop_requested() && !stopping_) {
@@ -466,6 +524,13 @@ void SyslogSource::run(SourceContext& ctx) {
   }
   flush();  // TCP senders got no ack to resend on: hand over what was read (failed if stopping)
   stopping_ = true;
+  if (runtime::ListenerRegistry::instance().handing_over()) {
+    hold_for_handover();
+    out_ = nullptr;
+    // RELP sessions move once the drain has acked what they sent (on_drained()).
+    if (options_.mode != "relp") park_sockets();
+    return;
+  }
   impl_->relay->detach();
   if (impl_->tcp) impl_->tcp->stop();  // last lines of closing connections join the batch
   if (impl_->udp) {
@@ -477,5 +542,106 @@ void SyslogSource::run(SourceContext& ctx) {
 }
 
 void SyslogSource::interrupt() { impl_->io.stop(); }
+
+// Datagrams that arrived while the socket was parked between two pipelines, in order.
+void SyslogSource::replay_held_datagrams() {
+  for (const auto& d : impl_->held_datagrams) {
+    std::string_view bytes = d.bytes;
+    bool truncated = d.truncated || bytes.size() > max_frame_bytes();
+    add_message(bytes.substr(0, max_frame_bytes()), d.peer_ip, truncated, nullptr);
+  }
+  if (!impl_->held_datagrams.empty())
+    log_info("syslog source {}: {} datagrams received during the reload", name_, impl_->held_datagrams.size());
+  impl_->held_datagrams.clear();
+  flush();
+}
+
+void SyslogSource::adopt_connections() {
+  for (auto& c : impl_->adopted) {
+    const auto* stream = std::any_cast<syslog::StreamState>(&c.state);
+    const auto* relp = std::any_cast<syslog::RelpState>(&c.state);
+    impl_->tcp->adopt_connection(c.fd, c.peer_ip, [&](net::Connection& conn) -> std::unique_ptr<net::ConnectionHandler> {
+      if (relp) return std::make_unique<syslog::RelpHandler>(*this, conn, *relp);
+      if (stream) return std::make_unique<syslog::StreamHandler>(*this, conn, *stream);
+      if (options_.mode == "relp") return std::make_unique<syslog::RelpHandler>(*this, conn);
+      return std::make_unique<syslog::StreamHandler>(*this, conn);
+    });
+  }
+  if (!impl_->adopted.empty())
+    log_info("syslog source {}: took over {} open connections", name_, impl_->adopted.size());
+  impl_->adopted.clear();
+}
+
+void SyslogSource::on_drained() {
+  if (impl_->held) park_sockets();
+}
+
+// Reload, first step: no more accepts or reads. What the connections have read reaches this
+// pipeline (the last batch); the rest waits in the kernel.
+void SyslogSource::hold_for_handover() {
+  if (impl_->held) return;
+  impl_->held = true;
+  if (impl_->tcp) {
+    impl_->held_fd = impl_->tcp->release_listener();
+    impl_->tcp->hold_connections();  // TLS sessions cannot move: those close here
+    impl_->io.restart();
+    impl_->io.poll();
+  }
+  if (impl_->udp && impl_->udp->is_open()) {
+    asio::error_code ec;
+    impl_->udp->cancel(ec);
+    impl_->held_fd = impl_->udp->release(ec);
+    if (ec) impl_->held_fd = -1;
+  }
+  flush();
+}
+
+// Reload, second step: the socket and its open connections go to the registry for the next
+// pipeline. A frame cut in half travels in the connection's StreamState or RelpState.
+void SyslogSource::park_sockets() {
+  hold_for_handover();
+  if (impl_->parked) return;
+  impl_->parked = true;
+  runtime::ParkedSocket parked;
+  parked.fd = impl_->held_fd;
+  parked.state = impl_->kernel_drops_seen;
+  parked.datagrams = impl_->udp != nullptr;
+  // Built but never run: what the registry read for us goes back, ahead of what comes next.
+  parked.held = std::move(impl_->held_datagrams);
+  if (impl_->tcp) {
+    bool relp = options_.mode == "relp";
+    if (relp) send_drained_acks();
+    impl_->tcp->release_connections([&](int fd, const net::Connection& c, net::ConnectionHandler& h) {
+      if (!relp) {
+        parked.connections.push_back({fd, c.peer_ip(), static_cast<syslog::StreamHandler&>(h).state()});
+        return;
+      }
+      auto& session = static_cast<syslog::RelpHandler&>(h);
+      if (!session.can_move()) {
+        ::close(fd);  // the sender resends what has no ack
+        return;
+      }
+      parked.connections.push_back({fd, c.peer_ip(), session.state()});
+    });
+    for (auto& c : impl_->adopted) parked.connections.push_back(std::move(c));  // built, never run
+    impl_->adopted.clear();
+  }
+  relp_handlers_.clear();
+  impl_->relay->detach();
+  std::size_t connections = parked.connections.size();
+  if (runtime::ListenerRegistry::instance().park(impl_->key, std::move(parked)))
+    log_info("syslog source {}: {} socket and {} connections kept for the next pipeline", name_,
+             options_.address, connections);
+}
+
+// The drain has fired every finalizer: their acks wait on the loop. Write them out before the
+// sessions move (a session whose batch failed closes instead, and its sender resends).
+void SyslogSource::send_drained_acks() {
+  impl_->io.restart();
+  impl_->io.poll();
+  auto deadline = SteadyClock::now() + std::chrono::seconds(2);
+  while (impl_->tcp->writes_pending() && SteadyClock::now() < deadline)
+    impl_->io.run_one_for(std::chrono::milliseconds(10));
+}
 
 }  // namespace logferry::sources

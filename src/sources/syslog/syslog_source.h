@@ -55,6 +55,7 @@ class SyslogSource final : public Source {
   // Source
   void run(SourceContext& ctx) override;
   void interrupt() override;
+  void on_drained() override;
 
   // The bound port (the configured one, or the one picked for port 0).
   uint16_t port() const { return port_; }
@@ -83,6 +84,11 @@ class SyslogSource final : public Source {
   void drain_udp();
   void count_udp_drops(uint32_t kernel_total);
   void deliver_acks(std::vector<RelpAck>& acks, bool delivered);
+  void adopt_connections();
+  void replay_held_datagrams();
+  void hold_for_handover();
+  void park_sockets();
+  void send_drained_acks();
 
   Options options_;
   std::string name_;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "runtime/listener_registry.h"
 #include "support/wait.h"
 
 namespace logferry::sources {
@@ -96,12 +97,15 @@ class Running {
       source_->run(sc);
     });
   }
-  ~Running() {
+  ~Running() { stop(); }
+  // As Topology::stop: the source stops; drained() once what it sent is acknowledged.
+  void stop() {
     out_.block(false);
     thread_.request_stop();
     source_->interrupt();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
+  void drained() { source_->on_drained(); }
   uint16_t port() const { return source_->port(); }
   RecordingOutput& out() { return out_; }
   int64_t metric(const std::string& name) { return metrics_.value(name, {{"component", "syslog_test"}}); }
@@ -419,6 +423,95 @@ TEST(SyslogSourceTest, UdpDropsAreCounted) {
   ASSERT_TRUE(wait_until([&] {
     return r.out().count() + static_cast<std::size_t>(r.metric("logferry_syslog_udp_dropped_total")) == 2002;
   }, 5s, "received + dropped = sent")) << r.out().count() << " + " << r.metric("logferry_syslog_udp_dropped_total");
+}
+
+// A reload (runtime::ListenerRegistry handover): the stopping source parks its socket and open
+// connections, the next one adopts them. Ends the handover however the test ends.
+class Handover {
+ public:
+  Handover() { runtime::ListenerRegistry::instance().begin_handover(); }
+  ~Handover() { end(); }
+  std::size_t end() { return runtime::ListenerRegistry::instance().end_handover(); }
+};
+
+TEST(SyslogSourceTest, ReloadKeepsTheTcpConnectionAndItsHalfReadFrame) {
+  Handover handover;
+  auto first = std::make_unique<Running>(tcp_options());
+  uint16_t port = first->port();
+  int fd = connect_tcp(port);
+  send_all(fd, "<13>1 2024-01-01T00:00:00Z h app - - - before\n<13>1 2024-01-01T00:00:00Z h app - - - spl");
+  ASSERT_TRUE(wait_until([&] { return first->out().count() == 1; }, 5s, "first line"));
+  first.reset();  // stops and parks: "spl" travels with the connection
+  Running second(tcp_options());
+  EXPECT_EQ(handover.end(), 0u);  // everything adopted
+  EXPECT_EQ(second.port(), port);
+  send_all(fd, "it across\n<13>1 2024-01-01T00:00:00Z h app - - - after\n");
+  ASSERT_TRUE(wait_until([&] { return second.out().count() == 2; }, 5s, "both lines")) << second.out().count();
+  EXPECT_TRUE(contains(second.out().events()[0], R"("message":"split across")")) << second.out().events()[0];
+  EXPECT_TRUE(contains(second.out().events()[1], R"("message":"after")"));
+  int fresh = connect_tcp(port);  // and the listener accepts
+  send_all(fresh, "<13>1 2024-01-01T00:00:00Z h app - - - new\n");
+  EXPECT_TRUE(wait_until([&] { return second.out().count() == 3; }, 5s, "new connection"));
+  ::close(fresh);
+  ::close(fd);
+}
+
+TEST(SyslogSourceTest, ReloadKeepsTheUdpSocketAndWhatArrivesMeanwhile) {
+  Handover handover;
+  SyslogSource::Options o;
+  o.mode = "udp";
+  auto first = std::make_unique<Running>(o);
+  uint16_t port = first->port();
+  first.reset();
+  send_udp(port, "<13>Oct 11 22:14:15 h app: between the pipelines");  // waits in the kernel
+  Running second(o);
+  EXPECT_EQ(handover.end(), 0u);
+  ASSERT_TRUE(wait_until([&] { return second.out().count() == 1; }, 5s, "datagram")) << second.out().count();
+  EXPECT_TRUE(contains(second.out().events()[0], "between the pipelines"));
+  EXPECT_EQ(second.metric("logferry_syslog_udp_dropped_total"), 0);
+}
+
+TEST(SyslogSourceTest, OutsideAReloadStopClosesTheConnections) {
+  auto r = std::make_unique<Running>(tcp_options());
+  int fd = connect_tcp(r->port());
+  ASSERT_TRUE(wait_until([&] { return r->metric("logferry_syslog_connections") == 1; }, 5s, "accepted"));
+  r.reset();
+  EXPECT_EQ(read_some(fd, 2000ms), "");  // EOF: closed, not parked
+  EXPECT_EQ(runtime::ListenerRegistry::instance().parked(), 0u);
+  ::close(fd);
+}
+
+// RELP: the session moves once the old pipeline's drain has acked what it sent; the next
+// pipeline acks what comes after, on the same connection.
+TEST(SyslogSourceTest, ReloadKeepsARelpSessionOnceItsAcksAreSent) {
+  Handover handover;
+  SyslogSource::Options o;
+  o.mode = "relp";
+  auto first = std::make_unique<Running>(o);
+  uint16_t port = first->port();
+  int fd = connect_tcp(port);
+  send_all(fd, "1 open 30 relp_version=0\ncommands=syslog\n");
+  EXPECT_TRUE(contains(read_some(fd, 2000ms), "1 rsp "));
+  first->out().hold(true);
+  send_all(fd, "2 syslog 30 <13>Oct 11 22:14:15 h app: one\n3 syslog 30 <13>Oct 11 22:14:15 h ");
+  ASSERT_TRUE(wait_until([&] { return first->out().count() == 1; }, 5s, "first message"));
+  first->stop();
+  EXPECT_EQ(read_some(fd, 200ms), "");  // not delivered yet: no ack
+  first->out().release_held();           // the drain delivers it
+  first->drained();
+  std::string acks;
+  ASSERT_TRUE(wait_until([&] { acks += read_some(fd, 100ms); return contains(acks, "2 rsp 6 200 OK\n"); },
+                         5s, "ack from the old pipeline")) << acks;
+  first.reset();
+  Running second(o);
+  EXPECT_EQ(handover.end(), 0u);
+  send_all(fd, "app: two\n");
+  ASSERT_TRUE(wait_until([&] { return second.out().count() == 1; }, 5s, "second message"));
+  EXPECT_TRUE(contains(second.out().events()[0], R"("message":"two")")) << second.out().events()[0];
+  acks.clear();
+  ASSERT_TRUE(wait_until([&] { acks += read_some(fd, 100ms); return contains(acks, "3 rsp 6 200 OK\n"); },
+                         5s, "ack from the new pipeline")) << acks;
+  ::close(fd);
 }
 
 }  // namespace
