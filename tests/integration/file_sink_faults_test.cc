@@ -165,6 +165,34 @@ TEST(FileSinkFaultsIntegration, DiskFullDuringASendFromLoggerLosesNothingOnceSpa
   EXPECT_EQ(server.process().stop(), 0);
 }
 
+TEST(FileSinkFaultsIntegration, UnwritableDirectoryIsRetriedCountedAndReportedByReadyz) {
+  std::signal(SIGPIPE, SIG_IGN);
+  TempDir dir;
+  TmpfsMount small(dir / "small", "1m");
+  if (!small.available()) GTEST_SKIP() << small.why();
+  fs::create_directories(small.path() / "logs");
+  // Root ignores mode bits; the immutable attribute stops even root from creating a file.
+  if (!TmpfsMount::set_immutable(small.path() / "logs", true)) GTEST_SKIP() << "no chattr +i on tmpfs here";
+  fs::path file = small.path() / "logs/app.log";
+  Server server(dir, file);
+  Logger logger(dir, server.port());
+  logger.send(0, 500);
+  const std::string permission = R"(logferry_file_faults_total{component="files",fault="permission"})";
+  std::string readyz;
+  EXPECT_TRUE(wait_until([&] {
+    readyz = server.readyz();
+    return server.metric(permission) >= 2 && readyz.rfind("HTTP/1.1 503", 0) == 0;
+  }, 20s, "the unwritable directory reported")) << readyz << server.process().err();
+  EXPECT_NE(readyz.find("sink files"), std::string::npos) << readyz;
+  EXPECT_NE(readyz.find("permission"), std::string::npos) << readyz;
+  ASSERT_TRUE(TmpfsMount::set_immutable(small.path() / "logs", false));
+  ASSERT_TRUE(wait_until([&] { return content_of({file}).seen.size() == 500; }, 20s, "every line once writable"))
+      << server.process().err();
+  EXPECT_EQ(content_of({file}).repeats(), 0);
+  EXPECT_EQ(logger.finish(), 0);
+  EXPECT_EQ(server.process().stop(), 0);
+}
+
 // logrotate with its own config and state file in the test's directory.
 int logrotate(const TempDir& dir, const fs::path& file, const std::string& how) {
   auto conf = dir.write("logrotate.conf", "\"" + file.string() + "\" {\n  rotate 3\n  nocompress\n  missingok\n  " + how + "\n}\n");
