@@ -14,6 +14,10 @@
 #include "support/temp_dir.h"
 #include "support/tmpfs_mount.h"
 
+namespace logferry::testing {
+uint64_t heap_allocations();  // alloc_counter_test.cc
+}  // namespace logferry::testing
+
 namespace logferry::sinks {
 namespace {
 
@@ -183,6 +187,23 @@ TEST(FileSinkFaultsTest, FileTruncatedByAnotherProgramIsFollowedWithoutAHole) {
   ASSERT_EQ(h.sink->send(h.lines(20, 30), {}), Delivery::kDelivered);
   EXPECT_EQ(read_file(file), Harness::expected(10, 30));
   EXPECT_EQ(h.metric("logferry_file_truncated_total"), 1);
+}
+
+// The checks that make the guarantees (an fstat after each write, a stat of the path every
+// 100 ms) cost no allocation: a steady stream into an open file allocates nothing per batch.
+TEST(FileSinkFaultsTest, FaultChecksAllocateNothingInTheSteadyState) {
+  Harness h;
+  h.build((h.dir / "out/%{appname}.log").string());
+  EventBatch& batch = h.lines(0, 100);
+  ASSERT_EQ(h.sink->send(batch, {}), Delivery::kDelivered);  // opens the file, sizes the buffers
+  h.clock.advance(std::chrono::milliseconds(150));
+  ASSERT_EQ(h.sink->send(batch, {}), Delivery::kDelivered);
+  uint64_t before = testing::heap_allocations();
+  for (int i = 0; i < 50; ++i) {
+    h.clock.advance(std::chrono::milliseconds(150));  // every send compares the path too
+    ASSERT_EQ(h.sink->send(batch, {}), Delivery::kDelivered);
+  }
+  EXPECT_EQ(testing::heap_allocations() - before, 0u);
 }
 
 }  // namespace
