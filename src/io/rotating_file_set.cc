@@ -195,6 +195,9 @@ Result<void> RotatingFileSet::append(std::string_view path, std::string_view lin
   if (used > 0) {
     bool too_old = options_.max_age.count() > 0 && now.ns - f->age_start.ns >= options_.max_age.count();
     bool too_big = options_.max_size > 0 && used + line.size() > options_.max_size;
+    if (too_big && !too_old && follow_truncation(*f)) {  // copytruncate'd meanwhile: recount
+      too_big = f->size + f->pending.size() + line.size() > options_.max_size;
+    }
     if (too_old || too_big) {
       if (auto r = rotate(*f, now); !r) return r;
     }
@@ -330,15 +333,24 @@ Result<void> RotatingFileSet::check_written(File& f) {
     f.gone = true;
     return unexpected(fault(FileFault::kDeleted, f.path + " was deleted while being written"));
   }
-  auto real = static_cast<uint64_t>(st.st_size);
-  if (real < f.size) {
-    // Truncated by someone else (logrotate copytruncate): O_APPEND put our lines at the new end.
-    if (counters_.truncated) counters_.truncated->add();
-    uint64_t batch = f.size - f.committed;
-    f.size = real;
-    f.committed = real >= batch ? real - batch : 0;
-  }
+  follow_truncation(f, st);
   return {};
+}
+
+bool RotatingFileSet::follow_truncation(File& f) {
+  struct stat st {};
+  return ::fstat(f.fd, &st) == 0 && follow_truncation(f, st);
+}
+
+bool RotatingFileSet::follow_truncation(File& f, const struct stat& st) {
+  auto real = static_cast<uint64_t>(st.st_size);
+  if (real >= f.size) return false;
+  // Truncated by someone else (logrotate copytruncate): O_APPEND puts our lines at the new end.
+  if (counters_.truncated) counters_.truncated->add();
+  uint64_t batch = f.size - f.committed;
+  f.size = real;
+  f.committed = real >= batch ? real - batch : 0;
+  return true;
 }
 
 bool RotatingFileSet::cut_back(File& f) {

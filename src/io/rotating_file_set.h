@@ -20,6 +20,7 @@
 //   files.tick();  // now and then: idle close, age rotation, interval fsync
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <array>
@@ -144,6 +145,9 @@ class RotatingFileSet {
   Result<void> follow_path(File& f, Timestamp now);
   // After a write: what was written is still in a file (not deleted); notices a truncation.
   Result<void> check_written(File& f);
+  // The file is shorter than f.size (truncated by someone else): take its real size. True if so.
+  bool follow_truncation(File& f);
+  bool follow_truncation(File& f, const struct stat& st);
   // Cuts what f's failed batch wrote off the end of the file; false when it may not or cannot.
   bool cut_back(File& f);
   Error fault(FileFault kind, std::string message);

@@ -189,6 +189,24 @@ TEST(FileSinkFaultsTest, FileTruncatedByAnotherProgramIsFollowedWithoutAHole) {
   EXPECT_EQ(h.metric("logferry_file_truncated_total"), 1);
 }
 
+TEST(FileSinkFaultsTest, FileTruncatedByAnotherProgramIsNotRotatedEarlyByItsOldSize) {
+  Harness h;
+  fs::path file = h.dir / "out/app.log";
+  FileSink::Options o;
+  o.path = (h.dir / "out/%{appname}.log").string();
+  o.format = Template::compile("%{message}").value();
+  o.rotate.max_size.bytes = 2500;
+  auto built = FileSink::build(o, h.ctx);
+  ASSERT_TRUE(built);
+  h.sink.reset(static_cast<FileSink*>(built->release()));
+  ASSERT_EQ(h.sink->send(h.lines(0, 15), {}), Delivery::kDelivered);  // ~1.5 KB
+  fs::resize_file(file, 0);  // copytruncate
+  ASSERT_EQ(h.sink->send(h.lines(15, 30), {}), Delivery::kDelivered);  // fits the truncated file
+  EXPECT_EQ(h.metric("logferry_file_rotations_total"), 0);
+  EXPECT_EQ(read_file(file), Harness::expected(15, 30));
+  EXPECT_EQ(h.metric("logferry_file_truncated_total"), 1);
+}
+
 // The checks that make the guarantees (an fstat after each write, a stat of the path every
 // 100 ms) cost no allocation: a steady stream into an open file allocates nothing per batch.
 TEST(FileSinkFaultsTest, FaultChecksAllocateNothingInTheSteadyState) {
