@@ -6,7 +6,10 @@ build=(g++ cmake ninja-build pkg-config clang libclang-rt-14-dev)
 libs=(libasio-dev libssl-dev libsimdjson-dev libyaml-cpp-dev libre2-dev libpcre2-dev
       libcurl4-openssl-dev libfmt-dev libcli11-dev zlib1g-dev libzstd-dev
       libabsl-dev tzdata tao-pegtl-dev)
-tests=(libgtest-dev libgmock-dev libbenchmark-dev openssl bsdutils curl procps python3 nodejs logrotate)
+# logrotate: real outside rotation in the file source/sink tests; e2fsprogs: chattr for the
+# file sink's permission faults; util-linux: mount for its tmpfs disk-full tests.
+tests=(libgtest-dev libgmock-dev libbenchmark-dev openssl bsdutils curl procps python3 nodejs
+       logrotate e2fsprogs util-linux)
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 for p in "${build[@]}" "${libs[@]}" "${tests[@]}"; do

@@ -17,6 +17,8 @@ constexpr std::size_t kWriteEarlyBytes = 4 * 1024 * 1024;  // bounds a file's pe
 // so hundreds of open files do not each hold their largest batch ever.
 constexpr std::size_t kKeepBufferBytes = 256 * 1024;
 constexpr std::chrono::seconds kSweepInterval(60);
+// How often a file being written is checked for a rename by someone else (one stat).
+constexpr std::chrono::milliseconds kFollowInterval(100);
 
 // Errors no retry can fix: the path itself is unusable.
 bool permanent_path_error(int err) {
@@ -65,6 +67,44 @@ void sync_dir(const std::string& dir) {
   }
 }
 
+struct Opened {
+  int fd = -1;
+  bool created = false;
+  int err = 0;                        // when fd < 0
+  const char* what = "cannot open";   // what failed, for the message
+};
+
+// Opens `p` for appending (O_APPEND: writes go to the end even after someone else truncated
+// the file), creating it and its missing directories.
+Opened open_for_append(const std::string& p, mode_t file_mode, mode_t dir_mode) {
+  Opened o;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    o.fd = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, file_mode);
+    if (o.fd >= 0) {
+      o.created = true;
+      ::fchmod(o.fd, file_mode);  // exact mode regardless of the umask
+      return o;
+    }
+    if (errno == EEXIST) {
+      o.fd = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+      if (o.fd >= 0 || errno != ENOENT) break;
+      continue;  // removed in between: create it
+    }
+    if (errno == ENOENT) {
+      int err = 0;
+      if (!make_dirs(parent_dir(p), dir_mode, err)) {
+        o.err = err;
+        o.what = "cannot create the directory of";
+        return o;
+      }
+      continue;
+    }
+    break;
+  }
+  if (o.fd < 0) o.err = errno;
+  return o;
+}
+
 // When an existing file was created, if the file system knows; else `now`.
 Timestamp creation_time(int fd, Timestamp now) {
   struct statx sx {};
@@ -76,6 +116,26 @@ Timestamp creation_time(int fd, Timestamp now) {
 }
 
 }  // namespace
+
+std::string_view fault_name(FileFault f) {
+  switch (f) {
+    case FileFault::kDiskFull: return "disk_full";
+    case FileFault::kPermission: return "permission";
+    case FileFault::kReadOnly: return "read_only";
+    case FileFault::kDeleted: return "deleted";
+    case FileFault::kOther: break;
+  }
+  return "other";
+}
+
+FileFault classify_errno(int err) {
+  switch (err) {
+    case ENOSPC: case EDQUOT: return FileFault::kDiskFull;
+    case EACCES: case EPERM: return FileFault::kPermission;
+    case EROFS: return FileFault::kReadOnly;
+    default: return FileFault::kOther;
+  }
+}
 
 RotatingFileSet::RotatingFileSet(RotatingFileSetOptions options, const Clock& clock,
                                  RotatingFileSetCounters counters)
@@ -103,52 +163,20 @@ Result<RotatingFileSet::File*> RotatingFileSet::open(std::string_view path, Time
   while (files_.size() >= options_.max_open_files) {
     if (auto r = close(std::prev(lru_.end())); !r) return unexpected(r.error());
   }
-  std::string p(path);
-  bool created = false;
-  int fd = -1;
-  for (int attempt = 0; attempt < 3 && fd < 0; ++attempt) {
-    fd = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, options_.file_mode);
-    if (fd >= 0) {
-      created = true;
-      break;
-    }
-    if (errno == EEXIST) {
-      fd = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-      if (fd >= 0 || errno != ENOENT) break;
-      continue;  // removed in between: create it
-    }
-    if (errno == ENOENT) {
-      int err = 0;
-      if (!make_dirs(parent_dir(p), options_.dir_mode, err))
-        return unexpected(path_error("cannot create the directory of", path, err));
-      continue;
-    }
-    break;
-  }
-  if (fd < 0) return unexpected(path_error("cannot open", path, errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return unexpected(path_error("not a regular file:", path, EISDIR));
-  }
-  if (created) {
-    ::fchmod(fd, options_.file_mode);  // exact mode regardless of the umask
-    if (options_.fsync != FsyncPolicy::kNever) sync_dir(parent_dir(p));
-  }
   lru_.emplace_front();
   File& f = lru_.front();
-  f.path = std::move(p);
-  f.fd = fd;
-  f.size = static_cast<uint64_t>(st.st_size);
-  f.age_start = created ? now : creation_time(fd, now);
-  f.dev = st.st_dev;
-  f.ino = st.st_ino;
+  f.path = std::string(path);
+  auto created = open_into(f, now);
+  if (!created) {
+    lru_.pop_front();
+    return unexpected(created.error());
+  }
   f.last_write = now;
   files_.emplace(f.path, lru_.begin());
   if (counters_.opened) counters_.opened->add();
   update_gauge();
   // Compress what a previous run left behind and apply retention.
-  if (!created) housekeeper_.schedule(f.path);
+  if (!*created) housekeeper_.schedule(f.path);
   return &f;
 }
 
@@ -167,6 +195,9 @@ Result<void> RotatingFileSet::append(std::string_view path, std::string_view lin
   if (used > 0) {
     bool too_old = options_.max_age.count() > 0 && now.ns - f->age_start.ns >= options_.max_age.count();
     bool too_big = options_.max_size > 0 && used + line.size() > options_.max_size;
+    if (too_big && !too_old && follow_truncation(*f)) {  // copytruncate'd meanwhile: recount
+      too_big = f->size + f->pending.size() + line.size() > options_.max_size;
+    }
     if (too_old || too_big) {
       if (auto r = rotate(*f, now); !r) return r;
     }
@@ -187,13 +218,15 @@ Result<void> RotatingFileSet::write_pending(File& f) {
     if (n < 0) {
       if (errno == EINTR) continue;
       int err = errno;
+      if (off > 0) f.mid_line = f.pending[off - 1] != '\n';
       f.pending.erase(0, off);
       f.size += off;
       if (counters_.write_errors) counters_.write_errors->add();
-      return unexpected(ErrorCode::kUnavailable, "write " + f.path + ": " + std::strerror(err));
+      return unexpected(fault(classify_errno(err), "write " + f.path + ": " + std::strerror(err)));
     }
     off += static_cast<std::size_t>(n);
   }
+  f.mid_line = false;
   if (off > 0) {
     f.size += off;
     f.dirty = true;
@@ -211,8 +244,9 @@ Result<void> RotatingFileSet::write_pending(File& f) {
 Result<void> RotatingFileSet::sync(File& f) {
   if (!f.dirty) return {};
   if (::fdatasync(f.fd) != 0) {
+    int err = errno;
     if (counters_.write_errors) counters_.write_errors->add();
-    return unexpected(ErrorCode::kUnavailable, "fdatasync " + f.path + ": " + std::strerror(errno));
+    return unexpected(fault(classify_errno(err), "fdatasync " + f.path + ": " + std::strerror(err)));
   }
   f.dirty = false;
   return {};
@@ -235,33 +269,121 @@ Result<void> RotatingFileSet::rotate(File& f, Timestamp now) {
     return {};
   }
   index->second = rotated.index + 1;
-  ::close(f.fd);
-  f.fd = -1;
-  int fd = ::open(f.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, options_.file_mode);
-  if (fd < 0) {
-    int err = errno;
-    // Not reopened: drop the entry so the next append opens the path afresh.
-    auto it = files_.find(std::string_view(f.path))->second;
-    if (f.touched) touched_.erase(std::find(touched_.begin(), touched_.end(), &f));
-    if (last_ == &f) last_ = nullptr;
-    files_.erase(f.path);
-    lru_.erase(it);
-    update_gauge();
-    return unexpected(ErrorCode::kUnavailable, "reopen after rotation: " + std::string(std::strerror(err)));
+  if (auto r = reopen(f, now); !r) {
+    forget(f);  // the next append opens the path afresh
+    return unexpected(r.error().code, "reopen after rotation: " + r.error().message);
   }
-  ::fchmod(fd, options_.file_mode);
-  struct stat st {};
-  if (::fstat(fd, &st) == 0) {
-    f.dev = st.st_dev;
-    f.ino = st.st_ino;
-  }
-  f.fd = fd;
-  f.size = 0;
   f.age_start = now;
-  f.dirty = false;
   if (counters_.rotations) counters_.rotations->add();
   housekeeper_.schedule(f.path);
   return {};
+}
+
+Result<bool> RotatingFileSet::open_into(File& f, Timestamp now) {
+  Opened o = open_for_append(f.path, options_.file_mode, options_.dir_mode);
+  if (o.fd < 0) {
+    if (permanent_path_error(o.err)) return unexpected(path_error(o.what, f.path, o.err));
+    return unexpected(fault(classify_errno(o.err), std::string(o.what) + " " + f.path + ": " +
+                                                       std::strerror(o.err)));
+  }
+  struct stat st {};
+  if (::fstat(o.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(o.fd);
+    return unexpected(path_error("not a regular file:", f.path, EISDIR));
+  }
+  if (o.created && options_.fsync != FsyncPolicy::kNever) sync_dir(parent_dir(f.path));
+  f.fd = o.fd;
+  f.size = f.committed = static_cast<uint64_t>(st.st_size);
+  f.age_start = o.created ? now : creation_time(o.fd, now);
+  f.dev = st.st_dev;
+  f.ino = st.st_ino;
+  f.dirty = false;
+  f.mid_line = false;
+  f.identity_checked = now;
+  return o.created;
+}
+
+Result<void> RotatingFileSet::reopen(File& f, Timestamp now) {
+  ::close(f.fd);
+  f.fd = -1;
+  if (auto r = open_into(f, now); !r) {
+    f.gone = true;
+    return unexpected(r.error());
+  }
+  return {};
+}
+
+Result<void> RotatingFileSet::follow_path(File& f, Timestamp now) {
+  if (now.ns - f.identity_checked.ns < std::chrono::nanoseconds(kFollowInterval).count()) return {};
+  f.identity_checked = now;
+  if (!replaced(f)) return {};
+  // logrotate without copytruncate (`mv F F.1`), or F deleted: what was written is in F.1 (or
+  // was deleted by whoever did it); from this batch on the lines go to a new F.
+  if (counters_.reopened) counters_.reopened->add();
+  error_log_.warn("file sink: {} was renamed or deleted by another program: opened it again", f.path);
+  return reopen(f, now);
+}
+
+Result<void> RotatingFileSet::check_written(File& f) {
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) return {};
+  if (st.st_nlink == 0) {
+    // Deleted (or its directory removed) while we wrote: the lines are in no file. Fail the
+    // batch; its retry recreates the file (and directory) and writes them again.
+    f.gone = true;
+    return unexpected(fault(FileFault::kDeleted, f.path + " was deleted while being written"));
+  }
+  follow_truncation(f, st);
+  return {};
+}
+
+bool RotatingFileSet::follow_truncation(File& f) {
+  struct stat st {};
+  return ::fstat(f.fd, &st) == 0 && follow_truncation(f, st);
+}
+
+bool RotatingFileSet::follow_truncation(File& f, const struct stat& st) {
+  auto real = static_cast<uint64_t>(st.st_size);
+  if (real >= f.size) return false;
+  // Truncated by someone else (logrotate copytruncate): O_APPEND puts our lines at the new end.
+  if (counters_.truncated) counters_.truncated->add();
+  uint64_t batch = f.size - f.committed;
+  f.size = real;
+  f.committed = real >= batch ? real - batch : 0;
+  return true;
+}
+
+bool RotatingFileSet::cut_back(File& f) {
+  if (f.size == f.committed) return true;
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) return false;
+  if (st.st_nlink == 0) return true;  // deleted: the entry is forgotten and the file recreated
+  // Only our own bytes: a file that does not end where our writes ended was written or
+  // truncated by someone else, and cutting it would remove their data.
+  if (static_cast<uint64_t>(st.st_size) != f.size || f.committed > f.size) return false;
+  if (::ftruncate(f.fd, static_cast<off_t>(f.committed)) != 0) return false;
+  if (counters_.rolled_back) counters_.rolled_back->add(f.size - f.committed);
+  f.size = f.committed;
+  f.mid_line = false;
+  return true;
+}
+
+Error RotatingFileSet::fault(FileFault kind, std::string message) {
+  if (Counter* c = counters_.faults[static_cast<std::size_t>(kind)]) c->add();
+  if (kind == FileFault::kOther || kind == FileFault::kDeleted) return Error{ErrorCode::kUnavailable, std::move(message)};
+  std::string name(fault_name(kind));
+  std::replace(name.begin(), name.end(), '_', ' ');
+  return Error{ErrorCode::kUnavailable, name + ": " + message};
+}
+
+void RotatingFileSet::forget(File& f) {
+  if (f.fd >= 0) ::close(f.fd);
+  if (f.touched) touched_.erase(std::find(touched_.begin(), touched_.end(), &f));
+  if (last_ == &f) last_ = nullptr;
+  auto it = files_.find(std::string_view(f.path))->second;
+  files_.erase(f.path);
+  lru_.erase(it);
+  update_gauge();
 }
 
 Result<void> RotatingFileSet::close(Lru::iterator it) {
@@ -280,16 +402,21 @@ Result<void> RotatingFileSet::close(Lru::iterator it) {
 }
 
 Result<void> RotatingFileSet::commit() {
+  Timestamp now = clock_.now();
   Result<void> result;
   for (File* f : touched_) {
+    if (result) result = follow_path(*f, now);
     if (result) result = write_pending(*f);
+    if (result) result = check_written(*f);
     if (result && options_.fsync == FsyncPolicy::kBatch) result = sync(*f);
   }
   if (!result) return result;
-  for (File* f : touched_) f->touched = false;
+  for (File* f : touched_) {
+    f->touched = false;
+    f->committed = f->size;
+  }
   touched_.clear();
   if (options_.fsync == FsyncPolicy::kInterval) {
-    Timestamp now = clock_.now();
     if (now.ns - last_sync_.ns >= options_.fsync_interval.count()) {
       for (File& f : lru_)
         if (auto r = sync(f); !r) return r;
@@ -301,10 +428,20 @@ Result<void> RotatingFileSet::commit() {
 
 void RotatingFileSet::discard_pending() {
   for (File* f : touched_) {
-    f->pending.clear();
     f->touched = false;
+    if (!f->gone && !cut_back(*f) && f->mid_line) {
+      // Cannot cut: keep the rest of the half-written line, written first next time.
+      if (auto nl = f->pending.find('\n'); nl != std::string::npos) f->pending.resize(nl + 1);
+    } else {
+      f->pending.clear();
+    }
   }
   touched_.clear();
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    auto next = std::next(it);
+    if (it->gone) forget(*it);
+    it = next;
+  }
 }
 
 void RotatingFileSet::tick() {

@@ -7,6 +7,12 @@
 // each touched file with one write() (more only for partial writes) and fsyncs if asked, so a
 // caller acknowledges a batch only after commit() succeeded.
 //
+// Faults (docs/file_sink.md "Faults"): a failed batch is cut back off the end of each file it
+// wrote (ftruncate to the last committed size), so its retry writes every line once and no
+// partial line is left; a file deleted under the sink (nlink 0 after the write) fails the
+// commit and is recreated; a file renamed away is reopened at its path; a file truncated by
+// someone else (copytruncate) is followed, as every write is O_APPEND.
+//
 // Example:
 //   RotatingFileSet files(options, clock, counters);
 //   for (...) files.append(path, line_with_newline);
@@ -14,8 +20,10 @@
 //   files.tick();  // now and then: idle close, age rotation, interval fsync
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <list>
@@ -53,12 +61,22 @@ struct RotatingFileSetOptions {
   std::chrono::nanoseconds fsync_interval = std::chrono::seconds(1);
 };
 
+// Why a write could not be done, for the per-cause counter and the message.
+enum class FileFault { kDiskFull, kPermission, kReadOnly, kDeleted, kOther };
+inline constexpr std::size_t kFileFaultKinds = 5;
+std::string_view fault_name(FileFault f);  // "disk_full", "permission", ...
+FileFault classify_errno(int err);
+
 struct RotatingFileSetCounters {
   Counter* bytes = nullptr;
   Counter* rotations = nullptr;
   Counter* opened = nullptr;
   Counter* write_errors = nullptr;
   Gauge* open_files = nullptr;
+  std::array<Counter*, kFileFaultKinds> faults{};  // failed batches by FileFault
+  Counter* reopened = nullptr;      // files renamed or deleted by someone else, opened again
+  Counter* truncated = nullptr;     // files found truncated by someone else (copytruncate)
+  Counter* rolled_back = nullptr;   // bytes of failed batches cut off the end of files
   FileHousekeeper::Counters housekeeping;
 };
 
@@ -77,7 +95,10 @@ class RotatingFileSet {
   Result<void> append(std::string_view path, std::string_view line);
   // Writes every file's pending lines; fsyncs them when the policy is kBatch.
   Result<void> commit();
-  // Forgets pending lines (the batch will be sent again).
+  // Forgets the failed batch (it will be sent again): drops pending lines and cuts what the
+  // batch had already written off the end of each file, so the retry writes it once. Where a
+  // file cannot be cut (someone else wrote to it, a read-only file system), the rest of a
+  // partly written line is kept and written first, so the file never holds half a line.
   void discard_pending();
   // Idle close, age rotation, interval fsync, retention sweep, and (once a second) closing
   // files that another tool renamed or deleted, so the next line recreates them. Cheap; call often.
@@ -92,13 +113,17 @@ class RotatingFileSet {
     std::string path;
     int fd = -1;
     uint64_t size = 0;          // bytes in the file (written)
+    uint64_t committed = 0;     // size after the last successful commit (a line boundary)
     Timestamp age_start;        // creation, for max_age
     Timestamp last_write;
     std::string pending;        // lines not yet written
     bool touched = false;       // in touched_
     bool dirty = false;         // written since the last fsync
+    bool mid_line = false;      // the last write failed inside a line
+    bool gone = false;          // deleted under us, or not reopened: forget the entry
     dev_t dev = 0;              // identity of what fd points at, to notice a file that was
     ino_t ino = 0;              // renamed or deleted by someone else
+    Timestamp identity_checked; // when the path was last compared with dev/ino
   };
   using Lru = std::list<File>;
   struct Hash {
@@ -112,6 +137,21 @@ class RotatingFileSet {
 
   File* find(std::string_view path) const;
   Result<File*> open(std::string_view path, Timestamp now);
+  // Opens (creating it and its directories) the file at f.path into f; true if created.
+  Result<bool> open_into(File& f, Timestamp now);
+  // Closes f's descriptor and opens f.path again; on failure f is marked gone.
+  Result<void> reopen(File& f, Timestamp now);
+  // Before a write: the path names another file (renamed away, deleted): reopen it.
+  Result<void> follow_path(File& f, Timestamp now);
+  // After a write: what was written is still in a file (not deleted); notices a truncation.
+  Result<void> check_written(File& f);
+  // The file is shorter than f.size (truncated by someone else): take its real size. True if so.
+  bool follow_truncation(File& f);
+  bool follow_truncation(File& f, const struct stat& st);
+  // Cuts what f's failed batch wrote off the end of the file; false when it may not or cannot.
+  bool cut_back(File& f);
+  Error fault(FileFault kind, std::string message);
+  void forget(File& f);  // removes the entry without writing (its descriptor already closed)
   Result<void> write_pending(File& f);
   Result<void> sync(File& f);
   Result<void> rotate(File& f, Timestamp now);

@@ -87,6 +87,17 @@ std::string http_exchange(uint16_t port, std::string_view request) {
   return out;
 }
 
+std::string http_get(uint16_t port, const std::string& path) {
+  return http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+}
+
+int64_t scrape_metric(uint16_t port, const std::string& series) {
+  std::string page = http_get(port, "/metrics");
+  auto at = page.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::strtoll(page.c_str() + at + series.size() + 2, nullptr, 10);
+}
+
 std::filesystem::path logferry_binary() { return LOGFERRY_BINARY; }
 std::filesystem::path source_dir() { return LOGFERRY_SOURCE_DIR; }
 std::filesystem::path rsyslogd_path() { return source_dir() / ".peers/rsyslog/usr/sbin/rsyslogd"; }

@@ -23,6 +23,10 @@ bool send_all(int fd, std::string_view data);
 std::string read_until_closed(int fd, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 // Connects, sends `request` as it is (raw HTTP), returns the whole answer ("" if none).
 std::string http_exchange(uint16_t port, std::string_view request);
+// GET `path` from a logferry API on 127.0.0.1:port ("" when it does not answer).
+std::string http_get(uint16_t port, const std::string& path);
+// The value of one series (name with its labels, as printed) on the API's /metrics; -1 if absent.
+int64_t scrape_metric(uint16_t port, const std::string& series);
 
 std::filesystem::path logferry_binary();
 std::filesystem::path source_dir();

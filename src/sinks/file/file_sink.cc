@@ -86,6 +86,19 @@ Result<std::unique_ptr<Sink>> FileSink::build(const Options& o, BuildContext& ct
   fc.write_errors = &ctx.metrics.counter("logferry_file_write_errors_total",
                                          "Failed writes, fsyncs and renames", labels);
   fc.open_files = &ctx.metrics.gauge("logferry_file_open_files", "Files currently open", labels);
+  for (std::size_t i = 0; i < io::kFileFaultKinds; ++i) {
+    auto fault_labels = labels;
+    fault_labels.emplace_back("fault", io::fault_name(static_cast<io::FileFault>(i)));
+    fc.faults[i] = &ctx.metrics.counter("logferry_file_faults_total",
+                                        "Batches held for retry, by cause (disk_full, permission, "
+                                        "read_only, deleted, other)", fault_labels);
+  }
+  fc.reopened = &ctx.metrics.counter("logferry_file_reopened_total",
+                                     "Files renamed or deleted by another program, opened again", labels);
+  fc.truncated = &ctx.metrics.counter("logferry_file_truncated_total",
+                                      "Files truncated by another program (copytruncate), followed", labels);
+  fc.rolled_back = &ctx.metrics.counter("logferry_file_rolled_back_bytes_total",
+                                        "Bytes of failed batches cut off the end of files", labels);
   fc.housekeeping.compressed = &ctx.metrics.counter("logferry_file_compressed_total",
                                                     "Rotated files compressed", labels);
   fc.housekeeping.compress_failures = &ctx.metrics.counter(
