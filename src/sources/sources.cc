@@ -2,6 +2,7 @@
 
 #include "sources/beats/beats_source.h"
 #include "sources/kubernetes_logs/kubernetes_logs_source.h"
+#include "sources/socket/socket_source.h"
 #include "sources/stdin/stdin_source.h"
 #include "sources/syslog/syslog_source.h"
 
@@ -10,6 +11,7 @@ namespace logferry::sources {
 void register_sources(config::Registry& registry) {
   registry.add_source<BeatsSource>();
   registry.add_source<KubernetesLogsSource>();
+  registry.add_source<SocketSource>();
   registry.add_source<StdinSource>();
   registry.add_source<SyslogSource>();
 }
