@@ -309,14 +309,13 @@ void adapt_file_output(AdaptContext& ctx) {
   int line = c ? c->line : ctx.plugin().line;
   if (name == "line" || name == "plain") {
     codec_format(ctx, *c, "%{@timestamp} %{host} %{message}");
-  } else if ((name == "json_lines" || name == "json") && ctx.native_has("encoding")) {
-    ctx.primary().settings.push_back({"encoding", line, scalar_value("json", line)});
   } else if (name == "json_lines" || name == "json") {
-    ctx.error(line, "codec " + name + (c ? "" : " (the file output's default)") +
-                        " is not supported by the native file sink yet; use codec => line { "
-                        "format => \"...\" }");
+    // Both write one JSON document per line (Logstash's json codec writes no newline).
+    for (const auto& s : c ? c->settings : std::vector<Attribute>{})
+      ctx.error(s.line, "codec " + name + ": setting '" + s.name + "' is not supported");
+    ctx.primary().settings.push_back({"encoding", line, scalar_value("json", line)});
   } else {
-    ctx.error(line, "codec '" + name + "' is not supported on the file output (line, plain)");
+    ctx.error(line, "codec '" + name + "' is not supported on the file output (json_lines, json, line, plain)");
   }
   // Logstash's -1 means "the default"; other modes are octal numbers such as 0640.
   for (const char* key : {"file_mode", "dir_mode"}) {
@@ -490,8 +489,8 @@ const std::vector<PluginSpec>& plugin_specs() {
       {S::kOutput, "syslog", "syslog", "logstash-output-syslog; the native options have its names.",
        true, {{"codec", "plain only"}}, {}, adapt_syslog_output},
       {S::kOutput, "file", "file", "Lines to files by path template.", true,
-       {{"codec", "line/plain `format` -> `format`; json_lines (default) -> `encoding: json` when "
-                  "the native sink has it"},
+       {{"codec", "json_lines (default) and json -> `encoding: json` (one document per line); "
+                  "line/plain `format` -> `format`"},
         {"file_mode", "octal such as 0640; -1 = default"},
         {"dir_mode", "octal such as 0750; -1 = default"}},
        {{"gzip", "not supported: rotated files are compressed with `compress`"},
