@@ -1,5 +1,6 @@
 // RecordingOutput: a SourceOutput for source tests. Records each event as JSON, can block
 // send() (a full pipeline: backpressure) and hold batches (not yet delivered).
+// RunningSource<S>: a network source built on 127.0.0.1:0 and run on its own thread into one.
 #pragma once
 
 #include <condition_variable>
@@ -7,10 +8,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "core/event_batch.h"
 #include "core/json.h"
+#include "core/component.h"
 #include "core/source.h"
 
 namespace logferry::testing {
@@ -71,6 +76,37 @@ class RecordingOutput final : public SourceOutput {
   std::deque<BatchPtr> held_;
   std::size_t batches_ = 0;
   bool hold_ = false;
+};
+
+template <class S>
+class RunningSource {
+ public:
+  explicit RunningSource(typename S::Options o) : ctx_{"source_test", metrics_, {}, {}, "node1"} {
+    o.address = "127.0.0.1:0";
+    auto built = S::build(o, ctx_);
+    EXPECT_TRUE(built) << (built ? "" : built.error().message);
+    source_.reset(static_cast<S*>(built->release()));
+    thread_ = std::jthread([this](std::stop_token st) {
+      SourceContext sc{"source_test", st, out_};
+      source_->run(sc);
+    });
+  }
+  ~RunningSource() {
+    out_.block(false);
+    thread_.request_stop();
+    source_->interrupt();
+    thread_.join();
+  }
+  uint16_t port() const { return source_->port(); }
+  RecordingOutput& out() { return out_; }
+  int64_t metric(const std::string& name) { return metrics_.value(name, {{"component", "source_test"}}); }
+
+ private:
+  Metrics metrics_;
+  BuildContext ctx_;
+  RecordingOutput out_;
+  std::unique_ptr<S> source_;
+  std::jthread thread_;
 };
 
 }  // namespace logferry::testing

@@ -11,6 +11,7 @@
 #include "core/tags.h"
 #include "core/time_util.h"
 #include "net/frame_splitter.h"
+#include "net/listen_helpers.h"
 #include "net/tls_server_context.h"
 
 namespace logferry::sources {
@@ -138,12 +139,7 @@ SocketSource::SocketSource(Options options, BuildContext& ctx)
       m.counter("logferry_socket_truncated_total", "Lines or datagrams cut at max_frame_bytes", l),
       m.counter("logferry_socket_incomplete_lines_total", "Unterminated last lines of closed connections (delivered)", l),
       m.counter("logferry_socket_udp_dropped_total", "Datagrams dropped by the kernel while the pipeline was full", l),
-      net::TcpServerMetrics{
-          &m.counter("logferry_socket_connections_accepted_total", "Connections accepted", l),
-          &m.counter("logferry_socket_connections_rejected_total", "Connections refused over max_connections", l),
-          &m.counter("logferry_socket_connections_timed_out_total", "Connections closed by idle or handshake timeout", l),
-          &m.counter("logferry_socket_tls_handshake_failures_total", "Failed TLS handshakes", l),
-          &m.gauge("logferry_socket_connections", "Open connections", l)},
+      net::tcp_server_metrics(m, "socket", l),
       RateLimitedLog()});
   impl_->udp_split = net::FrameSplitter(net::Framing::kNewline, max_frame_bytes(), true);
 }
@@ -160,19 +156,10 @@ Result<std::unique_ptr<Source>> SocketSource::build(const Options& options, Buil
 }
 
 Result<void> SocketSource::open_udp() {
-  auto ep = net::resolve_udp_endpoint(options_.address);
-  if (!ep) return unexpected(ep.error());
-  auto sock = std::make_unique<asio::ip::udp::socket>(impl_->io);
-  asio::error_code ec;
-  sock->open(ep->protocol(), ec);
-  if (!ec) sock->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) sock->bind(*ep, ec);
-  if (ec) return unexpected(ErrorCode::kUnavailable, "cannot listen on udp " + options_.address + ": " + ec.message());
-  sock->non_blocking(true, ec);
-  int rcvbuf = static_cast<int>(std::min<uint64_t>(options_.receive_buffer_bytes.bytes, 1u << 30));
-  if (rcvbuf > 0) ::setsockopt(sock->native_handle(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-  port_ = sock->local_endpoint().port();
-  impl_->udp = std::move(sock);
+  auto sock = net::bind_udp(impl_->io, options_.address, options_.receive_buffer_bytes.bytes);
+  if (!sock) return unexpected(sock.error());
+  port_ = (*sock)->local_endpoint().port();
+  impl_->udp = std::move(*sock);
   // One more byte than allowed tells a datagram that was too long.
   impl_->datagram.resize(std::min<std::size_t>(max_frame_bytes(), 65535) + 1);
   return {};
@@ -350,16 +337,7 @@ void SocketSource::run(SourceContext& ctx) {
   if (impl_->udp) arm_udp();
   log_info("socket source {}: listening on {} ({}{}, port {})", name_, options_.address, options_.mode,
            options_.tls.enabled ? "+tls" : "", port_);
-  auto guard = asio::make_work_guard(impl_->io);
-  while (!ctx.stop.stop_requested() && !stopping_) {
-    impl_->io.run_one_for(std::chrono::milliseconds(200));
-    impl_->io.poll();  // everything already readable joins this batch
-    flush();
-    if (impl_->io.stopped()) {
-      if (ctx.stop.stop_requested() || stopping_) break;
-      impl_->io.restart();
-    }
-  }
+  net::run_rounds(impl_->io, ctx.stop, stopping_, [this] { flush(); });
   flush();
   stopping_ = true;
   if (impl_->tcp) impl_->tcp->stop();  // last lines of closing connections join the batch

@@ -21,35 +21,10 @@ using namespace std::chrono_literals;
 using testing::RecordingOutput;
 using testing::wait_until;
 
-class RunningSocket {
+class RunningSocket : public testing::RunningSource<SocketSource> {
  public:
-  explicit RunningSocket(SocketSource::Options o) : ctx_{"socket_test", metrics_, {}, {}, "node1"} {
-    o.address = "127.0.0.1:0";
-    auto built = SocketSource::build(o, ctx_);
-    EXPECT_TRUE(built) << (built ? "" : built.error().message);
-    source_.reset(static_cast<SocketSource*>(built->release()));
-    thread_ = std::jthread([this](std::stop_token st) {
-      SourceContext sc{"socket_test", st, out_};
-      source_->run(sc);
-    });
-  }
-  ~RunningSocket() {
-    out_.block(false);
-    thread_.request_stop();
-    source_->interrupt();
-    thread_.join();
-  }
-  uint16_t port() const { return source_->port(); }
-  RecordingOutput& out() { return out_; }
-  int64_t metric(const std::string& name) { return metrics_.value(name, {{"component", "socket_test"}}); }
-  bool wait_for(std::size_t n) { return wait_until([&] { return out_.count() >= n; }, 5s, "events"); }
-
- private:
-  Metrics metrics_;
-  BuildContext ctx_;
-  RecordingOutput out_;
-  std::unique_ptr<SocketSource> source_;
-  std::jthread thread_;
+  using RunningSource::RunningSource;
+  bool wait_for(std::size_t n) { return wait_until([&] { return out().count() >= n; }, 5s, "events"); }
 };
 
 SocketSource::Options options(std::string mode, std::string framing, std::string decoding) {

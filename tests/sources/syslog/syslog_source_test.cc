@@ -29,35 +29,7 @@ using testing::wait_until;
 
 using testing::RecordingOutput;
 
-class Running {
- public:
-  explicit Running(SyslogSource::Options o) : ctx_{"syslog_test", metrics_, {}, {}, "node1"} {
-    o.address = "127.0.0.1:0";
-    auto built = SyslogSource::build(o, ctx_);
-    EXPECT_TRUE(built) << (built ? "" : built.error().message);
-    source_.reset(static_cast<SyslogSource*>(built->release()));
-    thread_ = std::jthread([this](std::stop_token st) {
-      SourceContext sc{"syslog_test", st, out_};
-      source_->run(sc);
-    });
-  }
-  ~Running() {
-    out_.block(false);
-    thread_.request_stop();
-    source_->interrupt();
-    thread_.join();
-  }
-  uint16_t port() const { return source_->port(); }
-  RecordingOutput& out() { return out_; }
-  int64_t metric(const std::string& name) { return metrics_.value(name, {{"component", "syslog_test"}}); }
-
- private:
-  Metrics metrics_;
-  BuildContext ctx_;
-  RecordingOutput out_;
-  std::unique_ptr<SyslogSource> source_;
-  std::jthread thread_;
-};
+using Running = testing::RunningSource<SyslogSource>;
 
 int connect_tcp(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
