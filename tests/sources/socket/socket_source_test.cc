@@ -12,6 +12,8 @@
 
 #include "support/net_util.h"
 #include "support/recording_output.h"
+#include "support/temp_dir.h"
+#include "support/tls_test_certs.h"
 #include "support/wait.h"
 
 namespace logferry::sources {
@@ -186,6 +188,44 @@ TEST(SocketSourceTest, ValidationNamesTheProblems) {
   auto built = SocketSource::build(o, ctx);
   ASSERT_FALSE(built);
   EXPECT_TRUE(has(built.error().message, "cert.pem")) << built.error().message;
+}
+
+// TLS with a leaf signed by an intermediate: clients trusting only the root accept the
+// server once the intermediate is sent as an extra chain certificate (ssl_extra_chain_certs).
+TEST(SocketSourceTest, TlsSendsTheExtraChainCertificates) {
+  testing::TempDir dir;
+  testing::make_certs(dir);
+  testing::make_chain_certs(dir);
+  auto tls_options = [](bool with_chain) {
+    auto o = options("tcp", "newline", "text");
+    o.tls.enabled = true;
+    o.tls.cert_file = "leaf.pem";  // relative: resolved against the config dir
+    o.tls.key_file = "leaf.key";
+    if (with_chain) o.tls.extra_chain_certs = {"chain.pem"};
+    return o;
+  };
+  for (bool with_chain : {false, true}) {
+    Metrics metrics;
+    BuildContext ctx{"tls", metrics, {}, dir.path(), "node1"};
+    auto o = tls_options(with_chain);
+    o.address = "127.0.0.1:0";
+    auto built = SocketSource::build(o, ctx);
+    ASSERT_TRUE(built) << built.error().message;
+    auto* source = static_cast<SocketSource*>(built->get());
+    RecordingOutput out;
+    std::jthread thread([&](std::stop_token st) {
+      SourceContext sc{"tls", st, out};
+      source->run(sc);
+    });
+    bool sent = testing::send_tls(source->port(), dir, false, "over tls\n");
+    EXPECT_EQ(sent, with_chain);
+    if (with_chain) {
+      ASSERT_TRUE(wait_until([&] { return out.count() == 1; }, 5s, "the tls line"));
+      EXPECT_TRUE(has(out.events()[0], R"({"message":"over tls")")) << out.events()[0];
+    }
+    thread.request_stop();
+    source->interrupt();
+  }
 }
 
 }  // namespace
