@@ -2,11 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "app/app.h"
 #include "config/logstash/plugin_adapters.h"
 #include "core/event_batch.h"
 #include "core/json.h"
+#include "sources/socket/socket_source.h"
 #include "support/temp_dir.h"
+#include "support/tls_test_certs.h"
+#include "support/wait.h"
 
 namespace logferry::config::logstash {
 namespace {
@@ -263,6 +269,40 @@ output { stdout { } })");
                            "p.conf:9: input plugin 'tcp': tls: verify_client needs ca_file",
                            "p.conf:11: input plugin 'udp': ecs_compatibility: only 'disabled'"})
     EXPECT_NE(l.problems.find(want), std::string::npos) << want << "\n" << l.problems;
+}
+
+// ssl_* of the tcp input reach the socket source's TLS: a client trusting only the root CA
+// accepts the server because ssl_extra_chain_certs sends the intermediate.
+TEST(ConfToPipelineTest, TcpSslSettingsServeTls) {
+  testing::TempDir dir;
+  testing::make_certs(dir);
+  testing::make_chain_certs(dir);
+  auto l = load("input { tcp { host => \"127.0.0.1\" port => 0 ssl_enable => true ssl_cert => \"" +
+                (dir / "leaf.pem").string() + "\" ssl_key => \"" + (dir / "leaf.key").string() +
+                "\" ssl_extra_chain_certs => [\"" + (dir / "chain.pem").string() + "\"] } }\noutput { stdout { } }");
+  ASSERT_EQ(l.problems, "");
+  Metrics metrics;
+  BuildContext ctx{"tls", metrics, "/tmp/none", "/tmp", "node"};
+  auto built = l.cfg.sources.at(0).build(ctx);
+  ASSERT_TRUE(built) << built.error().message;
+  auto* source = static_cast<sources::SocketSource*>(built->get());
+  struct Count final : SourceOutput {
+    std::shared_ptr<BatchPool> pool = BatchPool::create();
+    std::atomic<std::size_t> events{0};
+    BatchPtr new_batch() override { return pool->acquire(); }
+    bool send(BatchPtr b) override {
+      events += b->size();
+      return true;
+    }
+  } out;
+  std::jthread thread([&](std::stop_token st) {
+    SourceContext sc{"tls", st, out};
+    source->run(sc);
+  });
+  EXPECT_TRUE(testing::send_tls(source->port(), dir, false, "secret line\n"));
+  EXPECT_TRUE(testing::wait_until([&] { return out.events.load() == 1; }, std::chrono::seconds(5), "the line"));
+  thread.request_stop();
+  source->interrupt();
 }
 
 TEST(ConfToPipelineTest, LineDelimiterNewlineIsAccepted) {
