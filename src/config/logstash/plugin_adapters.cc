@@ -201,6 +201,10 @@ void socket_codec(AdaptContext& ctx, const char* default_codec, bool datagrams) 
   for (const auto& s : c ? c->settings : std::vector<Attribute>{}) {
     if (s.name == "delimiter" && (name == "line" || name == "json_lines")) {
       newline_delimiter_only(ctx, name, s);
+    } else if (s.name == "charset") {
+      auto text = ctx.scalar(s);
+      if (text && *text != "UTF-8" && *text != "utf-8")
+        ctx.error(s.line, "codec " + name + ": charset: only UTF-8 is supported");
     } else {
       ctx.error(s.line, "codec " + name + ": setting '" + s.name + "' is not supported");
     }
@@ -446,7 +450,7 @@ const std::vector<PluginSpec>& plugin_specs() {
         {"port", "`address` port (required)"},
         {"mode", "`server` only; `client` is an error"},
         {"codec", "line (default) and plain: one event per line; json_lines; json: one per read; "
-                  "line/json_lines `delimiter`: newline only"},
+                  "line/json_lines `delimiter`: newline only; `charset`: UTF-8 only"},
         {"ssl_enable", "`tls.enabled`"},
         {"ssl_cert", "`tls.cert_file`"},
         {"ssl_key", "`tls.key_file`"},
@@ -468,7 +472,8 @@ const std::vector<PluginSpec>& plugin_specs() {
         {"port", "`address` port (required)"},
         {"buffer_size", "`max_frame_bytes` (longer datagrams are cut and marked truncated)"},
         {"receive_buffer_bytes", "`receive_buffer_bytes`"},
-        {"codec", "plain (default) and json: one event per datagram; line, json_lines: per line"},
+        {"codec", "plain (default) and json: one event per datagram; line, json_lines: per line; "
+                  "`charset`: UTF-8 only"},
         {"workers", "accepted: one thread reads; filters run on pipeline.workers"},
         {"queue_size", "accepted: the pipeline's byte-bounded buffer holds unprocessed events"},
         {"ecs_compatibility", "`disabled` only"}},

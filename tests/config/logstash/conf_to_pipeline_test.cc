@@ -255,20 +255,25 @@ TEST(ConfToPipelineTest, TcpUdpCodecAndModeErrorsAtTheirLines) {
   tcp { port => 5001 codec => line {
       delimiter => "|" } }
   udp { port => 5002 codec => json {
-      charset => "latin1" } }
+      foo => "bar" } }
   udp { port => 5003 codec => msgpack }
   tcp { port => 5004 ssl_enable => true ssl_verify => true
     ssl_cert => "c.pem" ssl_key => "k.pem" }
   udp { port => 5005 ecs_compatibility => v8 }
+  udp { port => 5006 codec => plain { charset => "UTF-8" } }
+  udp { port => 5007 codec => plain {
+      charset => "ISO-8859-1" } }
 }
 output { stdout { } })");
   for (const char* want : {"p.conf:3: input plugin 'tcp': mode: only 'server' is supported",
                            "p.conf:5: input plugin 'tcp': codec line: delimiter: only a newline",
-                           "p.conf:7: input plugin 'udp': codec json: setting 'charset' is not supported",
+                           "p.conf:7: input plugin 'udp': codec json: setting 'foo' is not supported",
                            "p.conf:8: input plugin 'udp': codec 'msgpack' is not supported on this input",
                            "p.conf:9: input plugin 'tcp': tls: verify_client needs ca_file",
-                           "p.conf:11: input plugin 'udp': ecs_compatibility: only 'disabled'"})
+                           "p.conf:11: input plugin 'udp': ecs_compatibility: only 'disabled'",
+                           "p.conf:14: input plugin 'udp': codec plain: charset: only UTF-8"})
     EXPECT_NE(l.problems.find(want), std::string::npos) << want << "\n" << l.problems;
+  EXPECT_EQ(l.problems.find("p.conf:13:"), std::string::npos) << l.problems;  // charset UTF-8 is fine
 }
 
 // ssl_* of the tcp input reach the socket source's TLS: a client trusting only the root CA
