@@ -20,11 +20,15 @@ find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)
 # zstd: zstd compression of rotated files.
 find_package(zstd REQUIRED)
-# libcurl: HTTP client for the alert webhook and Elasticsearch.
+# libcurl: HTTP client for the alert webhook and Elasticsearch. Its headers are used at build
+# time; the library is dlopened when the first HTTP client is made (src/net/curl_library.h), so a
+# process that speaks no HTTP does not map libcurl and the ~25 libraries it links.
 find_package(CURL REQUIRED)
-# RE2: linear-time regular expressions for alert rules, filter conditions and grok.
+# RE2: linear-time regular expressions for alert rules (one RE2::Set pass for all rules of a
+# sink, and no catastrophic backtracking on our own rule syntax).
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
-# PCRE2 (8-bit, with JIT): the grok filter. Grok patterns are written for Oniguruma (Ruby) and use
+# PCRE2 (8-bit, with JIT): every regex written in Logstash's (Ruby's) dialect: grok, `=~` in
+# conditions, mutate's gsub (template/ruby_regex). Grok patterns are written for Oniguruma and use
 # lookbehind and lookahead, atomic groups, possessive quantifiers, backreferences and named groups,
 # which RE2 cannot express; PCRE2 supports all of them, and its JIT compiler keeps backtracking
 # patterns such as %{COMBINEDAPACHELOG} fast (figures in docs/grok.md). Debian ships a .pc file.

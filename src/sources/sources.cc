@@ -1,6 +1,7 @@
 #include "sources/sources.h"
 
 #include "sources/beats/beats_source.h"
+#include "sources/file/file_source.h"
 #include "sources/kubernetes_logs/kubernetes_logs_source.h"
 #include "sources/socket/socket_source.h"
 #include "sources/stdin/stdin_source.h"
@@ -10,6 +11,7 @@ namespace logferry::sources {
 
 void register_sources(config::Registry& registry) {
   registry.add_source<BeatsSource>();
+  registry.add_source<FileSource>();
   registry.add_source<KubernetesLogsSource>();
   registry.add_source<SocketSource>();
   registry.add_source<StdinSource>();
