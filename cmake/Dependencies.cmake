@@ -33,8 +33,8 @@ pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 # which RE2 cannot express; PCRE2 supports all of them, and its JIT compiler keeps backtracking
 # patterns such as %{COMBINEDAPACHELOG} fast (figures in docs/grok.md). Debian ships a .pc file.
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
-# Not librelp: RELP is spoken by our own framing on both sides (src/net/relp_client,
-# src/sources/syslog/relp_session). librelp acks when its callback returns, so an ack deferred
+# Not librelp: RELP is spoken by our own codec on both sides (src/net/relp, used by
+# src/net/relp_client and the syslog source). librelp acks when its callback returns, so an ack deferred
 # until the sinks delivered would stall every session, and its client cannot wait for acks.
 # abseil's time library: time zones for the date filter (Logstash's `timezone`, including
 # `%{field}` zones): reads the system tz database (/usr/share/zoneinfo, Debian's tzdata), so

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "support/child_process.h"
+#include "support/net_util.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -147,7 +148,7 @@ class FileInputRotationTest : public ::testing::Test {
 };
 
 TEST_F(FileInputRotationTest, EveryLineThroughLogrotateAndKill9) {
-  if (!fs::exists("/usr/sbin/logrotate")) GTEST_SKIP() << "logrotate is not installed";
+  if (!have_logrotate()) GTEST_SKIP() << "logrotate is not installed";
   auto logferry = start();
   SteadyWriter writer(dir_.path() / "logs/app.log");
   ASSERT_TRUE(wait_until([&] { return caught_up(200); }, std::chrono::seconds(15), "first lines"))

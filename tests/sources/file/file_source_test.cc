@@ -15,6 +15,7 @@
 
 #include "config/pipeline_config.h"
 #include "app/app.h"
+#include "support/source_harness.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -22,6 +23,8 @@ namespace logferry::sources {
 namespace {
 
 using testing::TempDir;
+using testing::concat;
+using testing::seq;
 using testing::wait_until;
 namespace fs = std::filesystem;
 
@@ -32,67 +35,34 @@ struct Line {
 };
 
 // Keeps what the source sends; releasing a batch acknowledges it.
-class LineRecorder final : public SourceOutput {
+class LineRecorder final : public testing::RecordingOutput<Line> {
  public:
-  BatchPtr new_batch() override { return pool_->acquire(); }
-  bool send(BatchPtr batch) override {
-    std::lock_guard lock(mu_);
-    for (const Event& e : batch->events()) {
-      auto text = [&](std::string_view key) {
-        const Value* v = e.root().get(key);
-        return v && v->is_string() ? std::string(v->as_string()) : std::string();
-      };
-      const Value* cut = e.root().get("truncated");
-      lines_.push_back({text("message"), text("path"), text("host"), cut && cut->as_bool(),
-                        e.root().get("@timestamp") != nullptr});
-    }
-    return true;
-  }
-  std::vector<Line> lines() {
-    std::lock_guard lock(mu_);
-    return lines_;
-  }
+  std::vector<Line> lines() { return records(); }
   std::vector<std::string> messages() {
-    std::lock_guard lock(mu_);
     std::vector<std::string> out;
-    for (const auto& l : lines_) out.push_back(l.message);
+    for (const auto& l : records()) out.push_back(l.message);
     return out;
   }
-  std::size_t size() {
-    std::lock_guard lock(mu_);
-    return lines_.size();
-  }
+  std::size_t size() { return count(); }
 
  private:
-  std::shared_ptr<BatchPool> pool_ = BatchPool::create();
-  std::mutex mu_;
-  std::vector<Line> lines_;
+  Line record(const Event& e) override {
+    auto text = [&](std::string_view key) {
+      const Value* v = e.root().get(key);
+      return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    };
+    const Value* cut = e.root().get("truncated");
+    return {text("message"), text("path"), text("host"), cut && cut->as_bool(),
+            e.root().get("@timestamp") != nullptr};
+  }
 };
 
 // The source on its thread; destruction stops it and persists checkpoints as the runtime does.
-class SourceThread {
+class SourceThread : public testing::RunningSource<FileSource> {
  public:
   SourceThread(const FileSource::Options& options, const fs::path& data_dir, Metrics& metrics,
-               LineRecorder& out) {
-    BuildContext ctx{"files", metrics, data_dir, data_dir, "node-7"};
-    auto built = FileSource::build(options, ctx);
-    EXPECT_TRUE(built);
-    source_ = std::move(*built);
-    thread_ = std::jthread([this, &out](std::stop_token st) {
-      SourceContext sc{"files", st, out};
-      source_->run(sc);
-    });
-  }
-  ~SourceThread() {
-    thread_.request_stop();
-    source_->interrupt();
-    thread_.join();
-    source_->on_drained();
-  }
-
- private:
-  SourcePtr source_;
-  std::jthread thread_;
+               LineRecorder& out)
+      : RunningSource(options, BuildContext{"files", metrics, data_dir, data_dir, "node-7"}, out) {}
 };
 
 // A program appending to its log through one descriptor, as daemons do.
@@ -124,18 +94,6 @@ class Writer {
   fs::path path_;
   int fd_ = -1;
 };
-
-std::vector<std::string> seq(const std::string& prefix, int count) {
-  std::vector<std::string> out;
-  for (int i = 0; i < count; ++i) out.push_back(prefix + std::to_string(i));
-  return out;
-}
-
-std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> parts) {
-  std::vector<std::string> out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
 
 class FileSourceTest : public ::testing::Test {
  protected:
