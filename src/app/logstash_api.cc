@@ -73,7 +73,10 @@ void LogstashApi::set_pipeline(const config::PipelineConfig& cfg) {
   filters_.clear();
   outputs_.clear();
   for (const auto& c : cfg.sources) inputs_.push_back({c.name, c.type});
-  for (const auto& c : cfg.transforms) filters_.push_back({c.name, c.type});
+  for (const auto& c : cfg.transforms) {
+    if (c.type == "decorate") continue;  // an input's type/tags/add_field: part of the input in Logstash
+    filters_.push_back({c.name, c.type});
+  }
   for (const auto& c : cfg.sinks) outputs_.push_back({c.name, c.type});
   workers_ = cfg.workers;
 }

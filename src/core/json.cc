@@ -101,6 +101,10 @@ void append_object(std::string& out, const Object& o, const JsonOptions* top_lev
     }
     append_json(out, f.value);
   }
+  if (top_level && top_level->add_version && o.get("@version") == nullptr) {
+    if (!first) out += ',';
+    out += "\"@version\":\"1\"";
+  }
   out += '}';
 }
 

@@ -25,7 +25,13 @@ struct JsonOptions {
   // A top-level "@timestamp" held as an RFC 3339 string is written as Logstash prints its
   // Timestamp (ISO 8601 UTC, milliseconds, "Z"); a string that does not parse is kept.
   bool normalize_timestamp = false;
+  // Logstash events carry "@version": "1" from their creation; logferry's need not, so a
+  // document without one gets it last, as Logstash would have written it.
+  bool add_version = false;
 };
+// The event as Logstash writes it for another system (Elasticsearch documents, the json and
+// json_lines codecs): no @metadata, Logstash's @timestamp, "@version".
+inline constexpr JsonOptions kLogstashDocument{.skip_metadata = true, .normalize_timestamp = true, .add_version = true};
 void append_json(std::string& out, const Event& e, const JsonOptions& options);
 
 // Appends the text form a template shows for a value: strings as they are, numbers and bools

@@ -27,9 +27,12 @@ namespace logferry::net {
 
 class FrameSplitter {
  public:
-  FrameSplitter(Framing framing, std::size_t max_frame_bytes)
+  // keep_leading_spaces: a line's leading spaces belong to it (plain text lines, Logstash's
+  // line codec); syslog skips them as separators between frames.
+  FrameSplitter(Framing framing, std::size_t max_frame_bytes, bool keep_leading_spaces = false)
       : framing_(framing == Framing::kNone ? Framing::kNewline : framing),
-        max_frame_(max_frame_bytes == 0 ? 1 : max_frame_bytes) {}
+        max_frame_(max_frame_bytes == 0 ? 1 : max_frame_bytes),
+        skip_spaces_(!keep_leading_spaces) {}
 
   // Calls on_frame(std::string_view frame, bool truncated) for each complete frame in `data`.
   // A frame view is valid only during the call.
@@ -59,6 +62,7 @@ class FrameSplitter {
 
   Framing framing_;
   std::size_t max_frame_;
+  bool skip_spaces_;
   State state_ = State::kFrameStart;
   std::string buf_;             // the part of the current frame seen in earlier reads
   uint64_t octet_len_ = 0;      // announced length of the current octet-counted frame
@@ -75,7 +79,7 @@ void FrameSplitter::feed(std::string_view data, OnFrame&& on_frame) {
     switch (state_) {
       case State::kFrameStart: {
         char c = data[i];
-        if (c == '\n' || c == '\r' || c == '\0' || c == ' ') {
+        if (c == '\n' || c == '\r' || c == '\0' || (c == ' ' && skip_spaces_)) {
           ++i;  // separators between frames, and the LF some senders add after octet frames
           break;
         }

@@ -21,6 +21,7 @@ struct TcpServer::Conn : Connection, std::enable_shared_from_this<TcpServer::Con
   // Reload: the fd and handler leave this object, which is then closed without on_close.
   virtual int release(ConnectionHandler** handler) = 0;
   virtual bool writing() const = 0;
+  void set_peer_port(uint16_t port) { peer_port_ = port; }
 };
 
 namespace {
@@ -306,6 +307,7 @@ void TcpServer::accept_next() {
     if (peer.address().is_v6() && peer.address().to_v6().is_v4_mapped())
       peer_ip = asio::ip::make_address_v4(asio::ip::v4_mapped, peer.address().to_v6()).to_string();
     uint64_t id = next_id_++;
+    uint16_t peer_port = peer_ec ? 0 : peer.port();
     std::shared_ptr<Conn> conn;
     if (options_.tls) {
       conn = std::make_shared<StreamConn<asio::ssl::stream<tcp::socket>>>(
@@ -315,6 +317,7 @@ void TcpServer::accept_next() {
       conn = std::make_shared<StreamConn<tcp::socket>>(*this, alive, options_, metrics_, id,
                                                        std::move(peer_ip), std::move(socket));
     }
+    conn->set_peer_port(peer_port);
     connections_.emplace(id, conn);
     if (metrics_.active) metrics_.active->add(1);
     conn->start(factory_);
@@ -374,9 +377,12 @@ void TcpServer::adopt_connection(int fd, std::string peer_ip, const HandlerFacto
     ::close(fd);
     return;
   }
+  asio::error_code peer_ec;
+  auto peer = socket.remote_endpoint(peer_ec);
   uint64_t id = next_id_++;
   auto conn = std::make_shared<StreamConn<tcp::socket>>(*this, alive_, options_, metrics_, id,
                                                         std::move(peer_ip), std::move(socket));
+  conn->set_peer_port(peer_ec ? 0 : peer.port());
   connections_.emplace(id, conn);
   if (metrics_.active) metrics_.active->add(1);
   conn->start(make);

@@ -28,6 +28,7 @@ class Connection {
   virtual ~Connection() = default;
   uint64_t id() const { return id_; }
   const std::string& peer_ip() const { return peer_ip_; }
+  uint16_t peer_port() const { return peer_port_; }
   // Queues bytes to send (on the io thread).
   virtual void write(std::string data) = 0;
   // Closes now; the handler's on_close runs once.
@@ -42,6 +43,7 @@ class Connection {
  protected:
   uint64_t id_ = 0;
   std::string peer_ip_;
+  uint16_t peer_port_ = 0;
 };
 
 class ConnectionHandler {

@@ -1,8 +1,30 @@
 #include "net/tls_server_context.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
 #include <asio/ssl.hpp>
 
 namespace logferry::net {
+
+namespace {
+
+// Every certificate of a PEM file joins the chain the server presents.
+Result<void> add_extra_chain(asio::ssl::context& ctx, const std::string& file) {
+  BIO* bio = BIO_new_file(file.c_str(), "r");
+  if (bio == nullptr) return unexpected(ErrorCode::kInvalidArgument, "tls extra chain file " + file + ": cannot read");
+  int added = 0;
+  while (X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    SSL_CTX_add_extra_chain_cert(ctx.native_handle(), cert);  // takes ownership
+    ++added;
+  }
+  BIO_free(bio);
+  ERR_clear_error();  // the end of the file leaves a "no start line" error queued
+  if (added == 0) return unexpected(ErrorCode::kInvalidArgument, "tls extra chain file " + file + ": no PEM certificate");
+  return {};
+}
+
+}  // namespace
 
 Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const TlsServerOptions& o,
                                                                     const std::string& key_passphrase) {
@@ -27,6 +49,8 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const TlsSer
     ctx->load_verify_file(o.ca_file, ec);
     if (ec) return unexpected(ErrorCode::kInvalidArgument, "tls.ca_file " + o.ca_file + ": " + ec.message());
   }
+  for (const auto& f : o.extra_chain_files)
+    if (auto r = add_extra_chain(*ctx, f); !r) return unexpected(r.error());
   if (o.verify_client) {
     ctx->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
   } else {

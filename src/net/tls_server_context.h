@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 
@@ -18,6 +19,7 @@ struct TlsServerOptions {
   std::string key_file;    // PEM private key
   std::string ca_file;     // PEM CAs that client certificates must chain to
   bool verify_client = false;  // require and verify a client certificate (needs ca_file)
+  std::vector<std::string> extra_chain_files;  // PEM intermediates sent after cert_file's chain
 };
 
 // TLS 1.2+ server context. Paths are used as given (resolve them against the config dir first).

@@ -3,6 +3,7 @@
 #include "sources/beats/beats_source.h"
 #include "sources/file/file_source.h"
 #include "sources/kubernetes_logs/kubernetes_logs_source.h"
+#include "sources/socket/socket_source.h"
 #include "sources/stdin/stdin_source.h"
 #include "sources/syslog/syslog_source.h"
 
@@ -12,6 +13,7 @@ void register_sources(config::Registry& registry) {
   registry.add_source<BeatsSource>();
   registry.add_source<FileSource>();
   registry.add_source<KubernetesLogsSource>();
+  registry.add_source<SocketSource>();
   registry.add_source<StdinSource>();
   registry.add_source<SyslogSource>();
 }

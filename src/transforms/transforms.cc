@@ -2,6 +2,7 @@
 
 #include "transforms/dissect/dissect_transform.h"
 #include "transforms/date/date_transform.h"
+#include "transforms/decorate/decorate_transform.h"
 #include "transforms/drop/drop_transform.h"
 #include "transforms/conditional/conditional_transform.h"
 #include "transforms/filter/filter_transform.h"
@@ -19,6 +20,7 @@ void register_transforms(config::Registry& registry) {
   registry.add_transform<DissectTransform>();
   registry.add_transform<DateTransform>();
   registry.add_transform<DropTransform>();
+  registry.add_transform<DecorateTransform>();
   registry.set_conditional(&ConditionalTransform::build);
 }
 

@@ -47,6 +47,18 @@ int tcp_connect(uint16_t port) {
   return fd;
 }
 
+bool udp_send(uint16_t port, std::string_view datagram) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  ssize_t n = ::sendto(fd, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::close(fd);
+  return n == static_cast<ssize_t>(datagram.size());
+}
+
 bool tcp_port_open(uint16_t port) {
   int fd = tcp_connect(port);
   if (fd >= 0) ::close(fd);

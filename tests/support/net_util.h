@@ -17,6 +17,8 @@ uint16_t free_udp_port();
 bool tcp_port_open(uint16_t port);
 // A connected TCP socket to 127.0.0.1:port, or -1. The caller closes it.
 int tcp_connect(uint16_t port);
+// One datagram to 127.0.0.1:port; false when it could not be sent.
+bool udp_send(uint16_t port, std::string_view datagram);
 // Writes all of `data` (blocking); false on an error (e.g. the peer closed).
 bool send_all(int fd, std::string_view data);
 // Everything the peer sends until it closes, or until `timeout` passes without data.

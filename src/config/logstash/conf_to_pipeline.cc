@@ -142,8 +142,9 @@ class Mapper {
         error(st->conditional.line, "conditionals are not allowed in the input section");
         continue;
       }
+      std::vector<std::string> names;
       for (auto& b : plugin<Source>(st->plugin)) {
-        ends.push_back(b.name);
+        names.push_back(b.name);
         SourceConfig sc;
         sc.name = b.name;
         sc.type = b.type;
@@ -151,6 +152,11 @@ class Mapper {
         sc.build = std::move(b.build);
         cfg.sources.push_back(std::move(sc));
       }
+      if (auto d = decorate(st->plugin, names)) {
+        add_transform(cfg, std::move(*d), names);
+        names = {cfg.transforms.back().name};
+      }
+      ends.insert(ends.end(), names.begin(), names.end());
     }
     for (const Statement* st : filters) {
       std::optional<Bound<Transform>> t = st->is_plugin ? single_transform(st->plugin)
@@ -222,6 +228,11 @@ class Mapper {
       if (native_has("id")) ctx.primary().settings.push_back({"id", id->line, id->value});
     }
     name = claim(name, p.line);
+    if (section == SectionKind::kInput) {
+      decoration_.clear();
+      for (const char* key : {"type", "tags", "add_field"})
+        if (auto a = ctx.take(key)) decoration_.push_back(std::move(*a));
+    }
     const CommonSettings& common = common_settings(section);
     for (const auto& h : common.handled)
       if (std::string_view(h.name) != "id") (void)ctx.take(h.name);
@@ -284,6 +295,24 @@ class Mapper {
     Builder<Base> build = kind.parse(node, local, where + ": ", {"__plugin"});
     for (const auto& d : local.items()) error(doc.conf_line(d.line, line), d.message);
     return build;
+  }
+
+  // An input's type/tags/add_field -> a native `decorate` right after its source(s), so they
+  // apply the same way whatever the input plugin (Logstash's inputs/base.rb decorate).
+  std::optional<Bound<Transform>> decorate(const Plugin& p, const std::vector<std::string>& sources) {
+    if (decoration_.empty() || sources.empty()) return std::nullopt;
+    const ComponentType<Transform>* kind = registry_.find_transform("decorate");
+    std::string where = "input plugin '" + p.name + "'";
+    if (kind == nullptr) {
+      error(p.line, where + ": type/tags/add_field need the decorate transform, which this build does not have");
+      return std::nullopt;
+    }
+    NativeComponent c{"decorate", "", {}};
+    for (auto& a : decoration_) c.settings.push_back({a.name == "tags" ? "add_tag" : a.name, a.line, a.value});
+    auto build = bind<Transform>(*kind, c, p.line, where);
+    if (!build) return std::nullopt;
+    std::string name = claim(sources.front() + "_decorate", p.line);
+    return Bound<Transform>{name, "decorate", p.line, std::move(*build)};
   }
 
   std::optional<Bound<Transform>> single_transform(const Plugin& p) {
@@ -372,6 +401,7 @@ class Mapper {
   const Registry& registry_;
   std::vector<ConfError>& errors_;
   std::set<std::string> names_;
+  std::vector<Attribute> decoration_;  // the last input's type/tags/add_field
   int counters_[3] = {0, 0, 0};
 };
 

@@ -178,6 +178,117 @@ void adapt_syslog_input(AdaptContext& ctx) {
 
 void adapt_stdin(AdaptContext& ctx) { line_codec_only(ctx); }
 
+// ---- tcp and udp: the native socket source ----
+
+// The line codecs' delimiter: a newline, written as one or (without config.support_escapes)
+// as the two characters backslash-n, which is what such configs mean.
+void newline_delimiter_only(AdaptContext& ctx, const std::string& codec, const Attribute& s) {
+  auto text = ctx.scalar(s);
+  if (text && *text != "\n" && *text != "\\n")
+    ctx.error(s.line, "codec " + codec + ": delimiter: only a newline is supported");
+}
+
+// A codec -> the socket source's framing and decoding. `plain` on a stream reads lines (as
+// senders mean it: Logstash's plain cuts wherever a read ends); on UDP a datagram is an event.
+void socket_codec(AdaptContext& ctx, const char* default_codec, bool datagrams) {
+  auto c = take_codec(ctx);
+  std::string name = c ? c->name : default_codec;
+  int line = c ? c->line : ctx.plugin().line;
+  bool lines = name == "line" || name == "json_lines" || (name == "plain" && !datagrams);
+  if (name != "line" && name != "plain" && name != "json" && name != "json_lines") {
+    ctx.error(line, "codec '" + name + "' is not supported on this input (plain, line, json, json_lines are)");
+    return;
+  }
+  for (const auto& s : c ? c->settings : std::vector<Attribute>{}) {
+    if (s.name == "delimiter" && (name == "line" || name == "json_lines")) {
+      newline_delimiter_only(ctx, name, s);
+    } else if (s.name == "charset") {
+      auto text = ctx.scalar(s);
+      if (text && *text != "UTF-8" && *text != "utf-8")
+        ctx.error(s.line, "codec " + name + ": charset: only UTF-8 is supported");
+    } else {
+      ctx.error(s.line, "codec " + name + ": setting '" + s.name + "' is not supported");
+    }
+  }
+  ctx.primary().settings.push_back({"framing", line, scalar_value(lines ? "newline" : "none", line)});
+  bool json = name == "json" || name == "json_lines";
+  ctx.primary().settings.push_back({"decoding", line, scalar_value(json ? "json" : "text", line)});
+}
+
+void disabled_ecs_only(AdaptContext& ctx) {
+  if (auto ecs = ctx.take("ecs_compatibility")) {
+    if (ctx.scalar(*ecs) != std::optional<std::string>("disabled"))
+      ctx.error(ecs->line, "ecs_compatibility: only 'disabled' is supported (host, port and message "
+                           "as Logstash 5-7 name them)");
+  }
+}
+
+// Settings that are accepted with nothing to map (documented in the plugin's table).
+void accept(AdaptContext& ctx, std::initializer_list<const char*> names) {
+  for (const char* n : names) (void)ctx.take(n);
+}
+
+void socket_address(AdaptContext& ctx, const char* mode) {
+  int line = 0;
+  if (auto address = listen_address(ctx, "0.0.0.0", std::nullopt, line))
+    ctx.primary().settings.push_back({"address", line, scalar_value(*address, line)});
+  ctx.primary().settings.push_back({"mode", ctx.plugin().line, scalar_value(mode, ctx.plugin().line)});
+}
+
+// ssl_* -> the socket source's `tls` map.
+void tcp_tls(AdaptContext& ctx) {
+  ConfValue tls;
+  tls.kind = ConfValue::Kind::kHash;
+  tls.line = ctx.plugin().line;
+  auto put = [&](const char* key, const ConfValue& v) { tls.entries.push_back({scalar_value(key, v.line), v}); };
+  auto rename = [&](const char* from, const char* to) {
+    if (auto a = ctx.take(from)) put(to, a->value);
+  };
+  rename("ssl_enable", "enabled");
+  rename("ssl_cert", "cert_file");
+  rename("ssl_key", "key_file");
+  rename("ssl_extra_chain_certs", "extra_chain_certs");
+  bool has_ca = false;
+  if (auto ca = ctx.take("ssl_certificate_authorities")) {
+    const ConfValue* one = &ca->value;
+    if (ca->value.kind == ConfValue::Kind::kArray) {
+      if (ca->value.items.size() != 1) ctx.error(ca->line, "ssl_certificate_authorities: give one PEM file (it may hold several CAs)");
+      one = ca->value.items.empty() ? nullptr : &ca->value.items.front();
+    }
+    if (one) put("ca_file", *one);
+    has_ca = one != nullptr;
+  }
+  // Logstash's ssl_verify defaults to true, checking clients against the given CAs.
+  if (auto verify = ctx.take("ssl_verify")) {
+    put("verify_client", verify->value);
+  } else if (has_ca) {
+    put("verify_client", scalar_value("true", tls.line));
+  }
+  if (!tls.entries.empty()) ctx.primary().settings.push_back({"tls", tls.line, tls});
+}
+
+void adapt_tcp(AdaptContext& ctx) {
+  socket_codec(ctx, "line", false);
+  disabled_ecs_only(ctx);
+  if (auto mode = ctx.take("mode")) {
+    if (ctx.scalar(*mode) != std::optional<std::string>("server"))
+      ctx.error(mode->line, "mode: only 'server' is supported (logferry listens; point the sender at it)");
+  }
+  accept(ctx, {"tcp_keep_alive"});
+  socket_address(ctx, "tcp");
+  tcp_tls(ctx);
+}
+
+void adapt_udp(AdaptContext& ctx) {
+  socket_codec(ctx, "plain", true);
+  disabled_ecs_only(ctx);
+  accept(ctx, {"workers", "queue_size"});
+  if (auto b = ctx.take("buffer_size")) ctx.primary().settings.push_back({"max_frame_bytes", b->line, b->value});
+  if (auto r = ctx.take("receive_buffer_bytes"))
+    ctx.primary().settings.push_back({"receive_buffer_bytes", r->line, r->value});
+  socket_address(ctx, "udp");
+}
+
 // ---- file input (tail mode) ----
 // A string or an array of strings as a list; nullopt (and an error) otherwise.
 std::optional<ConfValue> string_list(AdaptContext& ctx, const Attribute& a) {
@@ -324,14 +435,13 @@ void adapt_file_output(AdaptContext& ctx) {
   int line = c ? c->line : ctx.plugin().line;
   if (name == "line" || name == "plain") {
     codec_format(ctx, *c, "%{@timestamp} %{host} %{message}");
-  } else if ((name == "json_lines" || name == "json") && ctx.native_has("encoding")) {
-    ctx.primary().settings.push_back({"encoding", line, scalar_value("json", line)});
   } else if (name == "json_lines" || name == "json") {
-    ctx.error(line, "codec " + name + (c ? "" : " (the file output's default)") +
-                        " is not supported by the native file sink yet; use codec => line { "
-                        "format => \"...\" }");
+    // Both write one JSON document per line (Logstash's json codec writes no newline).
+    for (const auto& s : c ? c->settings : std::vector<Attribute>{})
+      ctx.error(s.line, "codec " + name + ": setting '" + s.name + "' is not supported");
+    ctx.primary().settings.push_back({"encoding", line, scalar_value("json", line)});
   } else {
-    ctx.error(line, "codec '" + name + "' is not supported on the file output (line, plain)");
+    ctx.error(line, "codec '" + name + "' is not supported on the file output (json_lines, json, line, plain)");
   }
   // Logstash's -1 means "the default"; other modes are octal numbers such as 0640.
   for (const char* key : {"file_mode", "dir_mode"}) {
@@ -405,10 +515,11 @@ std::vector<Attribute> merge_repeated(const std::vector<Attribute>& attributes) 
 
 const CommonSettings& common_settings(SectionKind section) {
   static const CommonSettings kInput{
-      {{"id", "the component's name"}, {"enable_metric", "accepted; metrics are always on"}},
-      {{"type", "not supported yet on inputs: set it with a mutate filter"},
-       {"tags", "not supported yet on inputs: use mutate { add_tag => ... }"},
-       {"add_field", "not supported yet on inputs: use mutate { add_field => ... }"}}};
+      {{"id", "the component's name"}, {"enable_metric", "accepted; metrics are always on"},
+       {"type", "a `decorate` transform after the input: set unless the event has a type"},
+       {"tags", "`decorate` `add_tag`: appended to the event's tags (templates)"},
+       {"add_field", "`decorate` `add_field` (templates; an existing field becomes an array)"}},
+      {}};
   static const CommonSettings kFilter{
       {{"id", "the component's name"}, {"enable_metric", "accepted; metrics are always on"},
        {"periodic_flush", "accepted; no mapped filter buffers events"}},
@@ -453,8 +564,43 @@ const std::vector<PluginSpec>& plugin_specs() {
        adapt_syslog_input},
       {S::kInput, "stdin", "stdin", "Lines of standard input.", true, {{"codec", "line or plain"}}, {},
        adapt_stdin},
-      {S::kInput, "tcp", "", "Not supported yet.", false, {}, {}, nullptr},
-      {S::kInput, "udp", "", "Not supported yet.", false, {}, {}, nullptr},
+      {S::kInput, "tcp", "socket",
+       "Lines or JSON over TCP or TLS (mode tcp of the native socket source): `host` and `port` "
+       "of the peer on each event.",
+       false,
+       {{"host", "`address` host (default 0.0.0.0)"},
+        {"port", "`address` port (required)"},
+        {"mode", "`server` only; `client` is an error"},
+        {"codec", "line (default) and plain: one event per line; json_lines; json: one per read; "
+                  "line/json_lines `delimiter`: newline only; `charset`: UTF-8 only"},
+        {"ssl_enable", "`tls.enabled`"},
+        {"ssl_cert", "`tls.cert_file`"},
+        {"ssl_key", "`tls.key_file`"},
+        {"ssl_extra_chain_certs", "`tls.extra_chain_certs`"},
+        {"ssl_certificate_authorities", "`tls.ca_file` (one file)"},
+        {"ssl_verify", "`tls.verify_client` (default: true when CAs are given)"},
+        {"tcp_keep_alive", "accepted; keep-alive is always on"},
+        {"ecs_compatibility", "`disabled` only"}},
+       {{"ssl_key_passphrase", "not supported: use an unencrypted key"},
+        {"ssl_cipher_suites", "not supported (OpenSSL's TLS 1.2+ defaults)"},
+        {"ssl_supported_protocols", "not supported (TLS 1.2 and 1.3)"},
+        {"proxy_protocol", "not supported"},
+        {"dns_reverse_lookup_enabled", "not supported: `host` is the peer's IP address"}},
+       adapt_tcp},
+      {S::kInput, "udp", "socket",
+       "Datagrams (mode udp of the native socket source): `host` of the sender on each event.",
+       false,
+       {{"host", "`address` host (default 0.0.0.0)"},
+        {"port", "`address` port (required)"},
+        {"buffer_size", "`max_frame_bytes` (longer datagrams are cut and marked truncated)"},
+        {"receive_buffer_bytes", "`receive_buffer_bytes`"},
+        {"codec", "plain (default) and json: one event per datagram; line, json_lines: per line; "
+                  "`charset`: UTF-8 only"},
+        {"workers", "accepted: one thread reads; filters run on pipeline.workers"},
+        {"queue_size", "accepted: the pipeline's byte-bounded buffer holds unprocessed events"},
+        {"ecs_compatibility", "`disabled` only"}},
+       {{"source_ip_fieldname", "not supported: the sender is `host`"}},
+       adapt_udp},
       {S::kInput, "file", "file",
        "Tails files in tail mode, as Logstash's file input: one event per line with `message`, "
        "`path`, `host`, `@timestamp` (see docs/file_source.md).",
@@ -497,8 +643,8 @@ const std::vector<PluginSpec>& plugin_specs() {
       {S::kOutput, "syslog", "syslog", "logstash-output-syslog; the native options have its names.",
        true, {{"codec", "plain only"}}, {}, adapt_syslog_output},
       {S::kOutput, "file", "file", "Lines to files by path template.", true,
-       {{"codec", "line/plain `format` -> `format`; json_lines (default) -> `encoding: json` when "
-                  "the native sink has it"},
+       {{"codec", "json_lines (default) and json -> `encoding: json` (one document per line); "
+                  "line/plain `format` -> `format`"},
         {"file_mode", "octal such as 0640; -1 = default"},
         {"dir_mode", "octal such as 0750; -1 = default"}},
        {{"gzip", "not supported: rotated files are compressed with `compress`"},

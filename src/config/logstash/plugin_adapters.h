@@ -86,7 +86,7 @@ const PluginSpec* find_spec(SectionKind section, std::string_view name);
 // Settings every plugin of a section takes, handled before the plugin's own.
 struct CommonSettings {
   std::vector<HandledSetting> handled;        // accepted: id, enable_metric, ...
-  std::vector<UnsupportedSetting> unsupported;  // input type/tags/add_field, ...
+  std::vector<UnsupportedSetting> unsupported;
 };
 const CommonSettings& common_settings(SectionKind section);
 

@@ -80,14 +80,7 @@ std::optional<MappingError> BulkEncoder::encode(const Event& event, std::string&
   optional_member(config_.routing, "routing");
   optional_member(config_.pipeline, "pipeline");
   out += "}}\n";
-  append_json(out, event, JsonOptions{.skip_metadata = true, .normalize_timestamp = true});
-  // Logstash events carry "@version": "1" from their creation; logferry's do not, so the
-  // document gets it here and matches what Logstash would have indexed.
-  if (event.root().get("@version") == nullptr) {
-    out.pop_back();  // the closing '}'
-    if (out.back() != '{') out += ',';
-    out += "\"@version\":\"1\"}";
-  }
+  append_json(out, event, kLogstashDocument);  // matches what Logstash would have indexed
   out += '\n';
   item.offset = static_cast<uint32_t>(start);
   item.size = static_cast<uint32_t>(out.size() - start);

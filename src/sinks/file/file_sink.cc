@@ -1,5 +1,7 @@
 #include "sinks/file/file_sink.h"
 
+#include "core/json.h"
+
 namespace logferry::sinks {
 
 namespace {
@@ -37,8 +39,11 @@ void FileSink::Retention::describe(config::Schema<Retention>& s) {
 void FileSink::describe(config::Schema<Options>& s) {
   s.field("path", &Options::path).required()
       .doc("Path template, e.g. /var/log/k8s/%{host}/%{appname}.log; relative to the config file.");
+  s.field("encoding", &Options::encoding).one_of({"text", "json"})
+      .doc("text: `format` lines; json: each event as one line of Logstash's JSON (its json_lines "
+           "codec: no @metadata, @version added).");
   s.field("format", &Options::format)
-      .doc("Line template; default: rsyslog's traditional file format (see docs/file_sink.md).");
+      .doc("Line template for text; default: rsyslog's traditional file format (see docs/file_sink.md).");
   s.field("rotate", &Options::rotate).doc("{max_size, max_age}: when the current file is rotated.");
   s.field("retention", &Options::retention).doc("{max_files, max_age}: which rotated files are kept.");
   s.field("compress", &Options::compress).one_of({"none", "gzip", "zstd"})
@@ -55,6 +60,7 @@ void FileSink::describe(config::Schema<Options>& s) {
     if (!o.path.empty()) {
       if (auto t = PathTemplate::compile(o.path, "/"); !t) ctx.error("path", t.error().message);
     }
+    if (o.encoding == "json" && !o.format.empty()) ctx.error("format", "format is for encoding text");
     if (!parse_file_mode(o.dir_mode)) ctx.error("dir_mode", "must be octal digits like 0755");
     if (!parse_file_mode(o.file_mode)) ctx.error("file_mode", "must be octal digits like 0640");
     if (o.rotate.max_age.count() < 0 || o.retention.max_age.count() < 0 || o.idle_timeout.count() < 0)
@@ -111,14 +117,16 @@ Result<std::unique_ptr<Sink>> FileSink::build(const Options& o, BuildContext& ct
   std::optional<Template> format;
   if (!o.format.empty()) format = o.format;
   return std::unique_ptr<Sink>(std::make_unique<FileSink>(std::move(*path), std::move(format),
-                                                          ctx.node_name, fo, ctx.clock, fc, counters));
+                                                          ctx.node_name, fo, ctx.clock, fc, counters,
+                                                          o.encoding == "json"));
 }
 
 FileSink::FileSink(PathTemplate path, std::optional<Template> format, std::string node_name,
                    io::RotatingFileSetOptions file_options, const Clock& clock,
-                   io::RotatingFileSetCounters file_counters, Counters counters)
+                   io::RotatingFileSetCounters file_counters, Counters counters, bool json)
     : path_(std::move(path)),
       format_(std::move(format)),
+      json_(json),
       traditional_(std::move(node_name)),
       clock_(clock),
       files_(file_options, clock, file_counters),
@@ -134,7 +142,9 @@ Delivery FileSink::send(const EventBatch& batch, const std::stop_token&) {
       path_rendered = true;
     }
     line_buffer_.clear();
-    if (format_) {
+    if (json_) {
+      append_json(line_buffer_, e, kLogstashDocument);
+    } else if (format_) {
       format_->render(e, line_buffer_);
     } else {
       traditional_.render(e, now, line_buffer_);

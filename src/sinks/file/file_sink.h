@@ -1,4 +1,4 @@
-// file: writes events as lines into files chosen per event by a path template, with an
+// file: writes events as lines (text, or Logstash's JSON with `encoding: json`) into files chosen per event by a path template, with an
 // open-file limit, idle close, rotation (size, age), retention (count, age) and compression of
 // rotated files. A batch is acknowledged only once its lines are written (and fsync'd when
 // `fsync: batch`). See docs/file_sink.md.
@@ -38,6 +38,7 @@ class FileSink final : public Sink {
   };
   struct Options {
     std::string path;
+    std::string encoding = "text";          // json: Logstash's json_lines codec
     Template format;                        // empty: the rsyslog traditional file format
     Rotate rotate;
     Retention retention;
@@ -55,9 +56,10 @@ class FileSink final : public Sink {
   struct Counters {
     Counter* dropped = nullptr;  // events whose rendered path can never be written
   };
+  // format: the text line template; none: the traditional format, or JSON with `json`.
   FileSink(PathTemplate path, std::optional<Template> format, std::string node_name,
            io::RotatingFileSetOptions file_options, const Clock& clock,
-           io::RotatingFileSetCounters file_counters, Counters counters);
+           io::RotatingFileSetCounters file_counters, Counters counters, bool json = false);
 
   // Sink
   Delivery send(const EventBatch& batch, const std::stop_token& stop) override;
@@ -69,6 +71,7 @@ class FileSink final : public Sink {
  private:
   PathTemplate path_;
   std::optional<Template> format_;
+  bool json_;
   TraditionalFormat traditional_;
   const Clock& clock_;
   io::RotatingFileSet files_;

@@ -329,7 +329,7 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
   if (use_tls) {
     net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
                             ctx.resolve(options_.tls.ca_file),
-                            options_.tls.verify_client};
+                            options_.tls.verify_client, {}};
     auto tls = net::make_tls_server_context(t);
     if (!tls) return unexpected(tls.error());
     so.tls = *tls;

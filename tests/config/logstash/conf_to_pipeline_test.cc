@@ -2,10 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "app/app.h"
 #include "config/logstash/plugin_adapters.h"
 #include "core/event_batch.h"
+#include "core/json.h"
+#include "sources/socket/socket_source.h"
 #include "support/temp_dir.h"
+#include "support/tls_test_certs.h"
+#include "support/wait.h"
 
 namespace logferry::config::logstash {
 namespace {
@@ -193,12 +200,15 @@ output {
 }
 
 TEST(ConfToPipelineTest, UnsupportedSettingsAreErrorsNeverIgnored) {
-  auto l = load("input {\n  stdin { type => \"x\" }\n  syslog { timezone => \"UTC\" }\n  tcp { port => 1 }\n}\n"
+  auto l = load("input {\n  udp { port => 1 source_ip_fieldname => \"ip\" }\n  syslog { timezone => \"UTC\" }\n"
+                "  tcp { port => 1 proxy_protocol => true }\n}\n"
                 "output { file { path => \"/tmp/x\" gzip => true codec => line } }");
-  EXPECT_NE(l.problems.find("p.conf:2: input plugin 'stdin': setting 'type'"), std::string::npos) << l.problems;
+  EXPECT_NE(l.problems.find("p.conf:2: input plugin 'udp': setting 'source_ip_fieldname' is not supported"),
+            std::string::npos) << l.problems;
   EXPECT_NE(l.problems.find("p.conf:3: input plugin 'syslog': setting 'timezone' is not supported"),
             std::string::npos) << l.problems;
-  EXPECT_NE(l.problems.find("p.conf:4: input plugin 'tcp' is not supported yet"), std::string::npos) << l.problems;
+  EXPECT_NE(l.problems.find("p.conf:4: input plugin 'tcp': setting 'proxy_protocol' is not supported"),
+            std::string::npos) << l.problems;
   EXPECT_NE(l.problems.find("p.conf:6: output plugin 'file': setting 'gzip' is not supported"),
             std::string::npos) << l.problems;
 }
@@ -209,6 +219,154 @@ TEST(ConfToPipelineTest, SyslogInputListensOnUdpAndTcp) {
   ASSERT_EQ(l.cfg.sources.size(), 2u);
   EXPECT_EQ(l.cfg.sources[0].name, "sys_udp");
   EXPECT_EQ(l.cfg.sources[1].name, "sys_tcp");
+}
+
+std::string source_type(const Loaded& l, std::size_t i) {
+  return i < l.cfg.sources.size() ? l.cfg.sources[i].type : "";
+}
+
+TEST(ConfToPipelineTest, TcpAndUdpInputsBecomeSocketSources) {
+  auto l = load(R"(input {
+  tcp { port => 5000 host => "127.0.0.1" codec => json_lines mode => server id => "t" }
+  udp { port => 5001 buffer_size => 9000 workers => 4 queue_size => 100 codec => json }
+}
+output { stdout { } })");
+  ASSERT_EQ(l.problems, "");
+  ASSERT_EQ(l.cfg.sources.size(), 2u);
+  EXPECT_EQ(l.cfg.sources[0].name, "t");
+  EXPECT_EQ(source_type(l, 0), "socket");
+  EXPECT_EQ(source_type(l, 1), "socket");
+  // The sources build and listen: port 5000/5001 may be taken here, so bind them to 0 instead.
+  auto zero = load("input { tcp { port => 0 host => \"127.0.0.1\" } udp { port => 0 host => \"127.0.0.1\" } }\n"
+                   "output { stdout { } }");
+  ASSERT_EQ(zero.problems, "");
+  Metrics metrics;
+  for (auto& sc : zero.cfg.sources) {
+    BuildContext ctx{sc.name, metrics, "/tmp/none", "/tmp", "node"};
+    auto built = sc.build(ctx);
+    EXPECT_TRUE(built) << sc.name << ": " << (built ? "" : built.error().message);
+  }
+}
+
+TEST(ConfToPipelineTest, TcpUdpCodecAndModeErrorsAtTheirLines) {
+  auto l = load(R"(input {
+  tcp { port => 5000
+    mode => client }
+  tcp { port => 5001 codec => line {
+      delimiter => "|" } }
+  udp { port => 5002 codec => json {
+      foo => "bar" } }
+  udp { port => 5003 codec => msgpack }
+  tcp { port => 5004 ssl_enable => true ssl_verify => true
+    ssl_cert => "c.pem" ssl_key => "k.pem" }
+  udp { port => 5005 ecs_compatibility => v8 }
+  udp { port => 5006 codec => plain { charset => "UTF-8" } }
+  udp { port => 5007 codec => plain {
+      charset => "ISO-8859-1" } }
+}
+output { stdout { } })");
+  for (const char* want : {"p.conf:3: input plugin 'tcp': mode: only 'server' is supported",
+                           "p.conf:5: input plugin 'tcp': codec line: delimiter: only a newline",
+                           "p.conf:7: input plugin 'udp': codec json: setting 'foo' is not supported",
+                           "p.conf:8: input plugin 'udp': codec 'msgpack' is not supported on this input",
+                           "p.conf:9: input plugin 'tcp': tls: verify_client needs ca_file",
+                           "p.conf:11: input plugin 'udp': ecs_compatibility: only 'disabled'",
+                           "p.conf:14: input plugin 'udp': codec plain: charset: only UTF-8"})
+    EXPECT_NE(l.problems.find(want), std::string::npos) << want << "\n" << l.problems;
+  EXPECT_EQ(l.problems.find("p.conf:13:"), std::string::npos) << l.problems;  // charset UTF-8 is fine
+}
+
+// ssl_* of the tcp input reach the socket source's TLS: a client trusting only the root CA
+// accepts the server because ssl_extra_chain_certs sends the intermediate.
+TEST(ConfToPipelineTest, TcpSslSettingsServeTls) {
+  testing::TempDir dir;
+  testing::make_certs(dir);
+  testing::make_chain_certs(dir);
+  auto l = load("input { tcp { host => \"127.0.0.1\" port => 0 ssl_enable => true ssl_cert => \"" +
+                (dir / "leaf.pem").string() + "\" ssl_key => \"" + (dir / "leaf.key").string() +
+                "\" ssl_extra_chain_certs => [\"" + (dir / "chain.pem").string() + "\"] } }\noutput { stdout { } }");
+  ASSERT_EQ(l.problems, "");
+  Metrics metrics;
+  BuildContext ctx{"tls", metrics, "/tmp/none", "/tmp", "node"};
+  auto built = l.cfg.sources.at(0).build(ctx);
+  ASSERT_TRUE(built) << built.error().message;
+  auto* source = static_cast<sources::SocketSource*>(built->get());
+  struct Count final : SourceOutput {
+    std::shared_ptr<BatchPool> pool = BatchPool::create();
+    std::atomic<std::size_t> events{0};
+    BatchPtr new_batch() override { return pool->acquire(); }
+    bool send(BatchPtr b) override {
+      events += b->size();
+      return true;
+    }
+  } out;
+  std::jthread thread([&](std::stop_token st) {
+    SourceContext sc{"tls", st, out};
+    source->run(sc);
+  });
+  EXPECT_TRUE(testing::send_tls(source->port(), dir, false, "secret line\n"));
+  EXPECT_TRUE(testing::wait_until([&] { return out.events.load() == 1; }, std::chrono::seconds(5), "the line"));
+  thread.request_stop();
+  source->interrupt();
+}
+
+TEST(ConfToPipelineTest, LineDelimiterNewlineIsAccepted) {
+  auto l = load("input { tcp { port => 5000 codec => line { delimiter => \"\\n\" } } }\noutput { stdout { } }");
+  EXPECT_EQ(l.problems, "");
+}
+
+// Logstash's input options, on any input: one decorate transform right after the input.
+TEST(ConfToPipelineTest, InputTypeTagsAddFieldBecomeADecorateAfterTheInput) {
+  auto l = load(R"(input {
+  syslog { port => 5514 id => "sys" type => "syslog" tags => ["a", "%{[@metadata][x]}"] }
+  stdin { add_field => { "env" => "prod-%{host}" } }
+  beats { port => 5044 }
+}
+filter { mutate { add_tag => ["f"] } }
+output { stdout { } })");
+  ASSERT_EQ(l.problems, "");
+  const TransformConfig* d = transform(l.cfg, "sys_udp_decorate");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->type, "decorate");
+  EXPECT_EQ(d->inputs, (std::vector<std::string>{"sys_udp", "sys_tcp"}));
+  const TransformConfig* s = transform(l.cfg, "input_2_stdin_decorate");
+  ASSERT_NE(s, nullptr);
+  const TransformConfig* f = transform(l.cfg, "filter_1_mutate");
+  ASSERT_NE(f, nullptr);
+  // beats has no options: it feeds the filters directly.
+  EXPECT_EQ(f->inputs, (std::vector<std::string>{"sys_udp_decorate", "input_2_stdin_decorate", "input_3_beats"}));
+
+  Metrics metrics;
+  BuildContext ctx{"d", metrics, "/tmp/none", "/tmp", "node"};
+  auto built = d->build(ctx);
+  ASSERT_TRUE(built) << built.error().message;
+  auto pool = BatchPool::create();
+  auto batch = pool->acquire();
+  Event& typed = batch->add();
+  typed.append("type", typed.string_value("kept"));
+  typed.append("tags", Value::string("old"));
+  Event& plain = batch->add();
+  plain.set(FieldPath::parse("[@metadata][x]"), plain.string_value("meta"));
+  (*built)->apply(*batch);
+  std::string a, b;
+  append_json(a, batch->events()[0]);
+  append_json(b, batch->events()[1]);
+  EXPECT_EQ(a, R"({"type":"kept","tags":["old","a","%{[@metadata][x]}"]})");  // type only when absent
+  EXPECT_EQ(b, R"({"type":"syslog","tags":["a","meta"]})");
+}
+
+TEST(ConfToPipelineTest, InputAddFieldTemplateErrorsAtItsLine) {
+  auto l = load("input {\n  stdin {\n    add_field => { \"x\" => \"%{+YYYY.bbb}\" }\n  }\n}\noutput { stdout { } }");
+  EXPECT_NE(l.problems.find("p.conf:3: input plugin 'stdin': add_field: '%{+YYYY.bbb}': unknown letter 'b'"),
+            std::string::npos) << l.problems;
+}
+
+TEST(ConfToPipelineTest, FileOutputDefaultsToJsonLines) {
+  auto l = load("input { stdin { } }\noutput { file { path => \"/tmp/x\" } file { path => \"/tmp/y\" codec => json } }");
+  EXPECT_EQ(l.problems, "");
+  auto bad = load("input { stdin { } }\noutput { file { path => \"/tmp/x\" codec => json_lines { foo => 1 } } }");
+  EXPECT_NE(bad.problems.find("p.conf:2: output plugin 'file': codec json_lines: setting 'foo' is not supported"),
+            std::string::npos) << bad.problems;
 }
 
 TEST(ConfToPipelineTest, RepeatedSettingsMerge) {

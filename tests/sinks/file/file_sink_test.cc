@@ -422,6 +422,28 @@ std::string problems(const std::string& yaml) {
   return d.format();
 }
 
+// Logstash's json_lines codec: the event as the Elasticsearch sink writes a document, no
+// @metadata, @version added when absent, one per line.
+TEST(FileSinkTest, JsonEncodingWritesLogstashDocumentsOnePerLine) {
+  Harness h;
+  auto o = options("out.json", "");
+  o.encoding = "json";
+  auto sink = h.build(o);
+  BatchBuilder b;
+  b.add({{"message", "line \"one\"\nwith newline"}, {"host", "web-1"}}, at("2026-11-05T09:03:01.5Z"));
+  b.add({{"message", "two"}, {"@version", "2"}});
+  Event& e = b.batch().events().back();
+  e.set(FieldPath::parse("[@metadata][secret]"), e.string_value("hidden"));
+  ASSERT_EQ(sink->send(b.batch(), {}), Delivery::kDelivered);
+  std::string text = read_file(h.dir / "out.json");
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;
+  EXPECT_NE(text.find(R"("message":"line \"one\"\nwith newline")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("@timestamp":"2026-11-05T09:03:01.500Z")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("@version":"1"})" "\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"({"message":"two","@version":"2"})" "\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("hidden"), std::string::npos) << text;
+}
+
 TEST(FileSinkConfigTest, ValidatesOptions) {
   EXPECT_EQ(problems(R"(sources:
   in: {type: stdin}
@@ -450,6 +472,17 @@ sinks:
   EXPECT_NE(p.find("rotate: unknown key 'max_bytes'"), std::string::npos) << p;
   EXPECT_NE(p.find("file_mode: must be octal"), std::string::npos) << p;
   EXPECT_NE(p.find("path:"), std::string::npos) << p;
+  std::string j = problems(R"(sources:
+  in: {type: stdin}
+sinks:
+  out:
+    type: file
+    inputs: [in]
+    path: out.log
+    encoding: json
+    format: "%{message}"
+)");
+  EXPECT_NE(j.find("format: format is for encoding text"), std::string::npos) << j;
 }
 
 }  // namespace

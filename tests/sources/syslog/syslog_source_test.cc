@@ -19,6 +19,7 @@
 
 #include "core/json.h"
 #include "runtime/listener_registry.h"
+#include "support/recording_output.h"
 #include "support/wait.h"
 
 namespace logferry::sources {
@@ -27,96 +28,9 @@ namespace {
 using namespace std::chrono_literals;
 using testing::wait_until;
 
-class RecordingOutput final : public SourceOutput {
- public:
-  BatchPtr new_batch() override { return pool_->acquire(); }
-  bool send(BatchPtr batch) override {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !blocked_; });  // a full pipeline: send blocks
-    ++batches_;
-    for (const Event& e : batch->events()) {
-      std::string json;
-      append_json(json, e);
-      events_.push_back(std::move(json));
-    }
-    if (hold_) held_.push_back(std::move(batch));
-    return true;
-  }
-  std::vector<std::string> events() {
-    std::lock_guard lock(mu_);
-    return events_;
-  }
-  std::size_t count() {
-    std::lock_guard lock(mu_);
-    return events_.size();
-  }
-  std::size_t batches() {
-    std::lock_guard lock(mu_);
-    return batches_;
-  }
-  void block(bool b) {
-    {
-      std::lock_guard lock(mu_);
-      blocked_ = b;
-    }
-    cv_.notify_all();
-  }
-  // Keep batches (not delivered) until release_held().
-  void hold(bool h) {
-    std::lock_guard lock(mu_);
-    hold_ = h;
-  }
-  void release_held() {
-    std::deque<BatchPtr> held;
-    {
-      std::lock_guard lock(mu_);
-      held.swap(held_);
-    }
-  }
+using RecordingOutput = testing::JsonRecordingOutput;
 
- private:
-  std::shared_ptr<BatchPool> pool_ = BatchPool::create();
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool blocked_ = false;
-  std::vector<std::string> events_;
-  std::deque<BatchPtr> held_;
-  std::size_t batches_ = 0;
-  bool hold_ = false;
-};
-
-class Running {
- public:
-  explicit Running(SyslogSource::Options o) : ctx_{"syslog_test", metrics_, {}, {}, "node1"} {
-    o.address = "127.0.0.1:0";
-    auto built = SyslogSource::build(o, ctx_);
-    EXPECT_TRUE(built) << (built ? "" : built.error().message);
-    source_.reset(static_cast<SyslogSource*>(built->release()));
-    thread_ = std::jthread([this](std::stop_token st) {
-      SourceContext sc{"syslog_test", st, out_};
-      source_->run(sc);
-    });
-  }
-  ~Running() { stop(); }
-  // As Topology::stop: the source stops; drained() once what it sent is acknowledged.
-  void stop() {
-    out_.block(false);
-    thread_.request_stop();
-    source_->interrupt();
-    if (thread_.joinable()) thread_.join();
-  }
-  void drained() { source_->on_drained(); }
-  uint16_t port() const { return source_->port(); }
-  RecordingOutput& out() { return out_; }
-  int64_t metric(const std::string& name) { return metrics_.value(name, {{"component", "syslog_test"}}); }
-
- private:
-  Metrics metrics_;
-  BuildContext ctx_;
-  RecordingOutput out_;
-  std::unique_ptr<SyslogSource> source_;
-  std::jthread thread_;
-};
+using Running = testing::NetworkSourceRunner<SyslogSource>;
 
 int connect_tcp(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "sources/syslog/syslog_source.h"
 #include "support/child_process.h"
+#include "support/tls_test_certs.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -43,47 +44,8 @@ class CollectingOutput final : public SourceOutput {
   std::size_t count_ = 0;
 };
 
-void openssl(std::vector<std::string> args) {
-  args.insert(args.begin(), "/usr/bin/openssl");
-  std::string out;
-  ASSERT_EQ(testing::run_command(args, &out), 0) << out;
-}
-
-void make_certs(const testing::TempDir& dir) {
-  std::string d = dir.path().string();
-  openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca",
-           "-keyout", d + "/ca.key", "-out", d + "/ca.pem"});
-  for (std::string who : {"server", "client"}) {
-    openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + who, "-keyout",
-             d + "/" + who + ".key", "-out", d + "/" + who + ".csr"});
-    openssl({"x509", "-req", "-in", d + "/" + who + ".csr", "-CA", d + "/ca.pem", "-CAkey",
-             d + "/ca.key", "-CAcreateserial", "-days", "2", "-out", d + "/" + who + ".pem"});
-  }
-}
-
-// Connects with TLS (optionally presenting the client certificate) and sends `data`.
-// Returns false when the handshake or the write fails (with TLS 1.3 a rejected client
-// certificate shows only on the server side, hence the metric checks).
-bool send_tls(uint16_t port, const testing::TempDir& dir, bool with_cert, const std::string& data) {
-  asio::io_context io;
-  asio::ssl::context ctx(asio::ssl::context::tls_client);
-  ctx.load_verify_file((dir / "ca.pem").string());
-  ctx.set_verify_mode(asio::ssl::verify_peer);
-  if (with_cert) {
-    ctx.use_certificate_chain_file((dir / "client.pem").string());
-    ctx.use_private_key_file((dir / "client.key").string(), asio::ssl::context::pem);
-  }
-  asio::ssl::stream<asio::ip::tcp::socket> s(io, ctx);
-  asio::error_code ec;
-  s.next_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
-  if (ec) return false;
-  s.handshake(asio::ssl::stream_base::client, ec);
-  if (ec) return false;
-  asio::write(s, asio::buffer(data), ec);
-  if (ec) return false;
-  s.shutdown(ec);
-  return true;
-}
+using testing::make_certs;
+using testing::send_tls;
 
 TEST(SyslogTlsTest, MutualTlsAcceptsOnlyClientsWithCertificates) {
   testing::TempDir dir;

@@ -1,0 +1,354 @@
+#include "sources/socket/socket_source.h"
+
+#include <arpa/inet.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <asio.hpp>
+
+#include "core/log.h"
+#include "core/tags.h"
+#include "core/time_util.h"
+#include "net/frame_splitter.h"
+#include "net/listen_helpers.h"
+#include "net/tls_server_context.h"
+
+namespace logferry::sources {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct SocketSource::Metrics {
+  Counter& json_failures;
+  Counter& truncated;
+  Counter& incomplete;
+  Counter& udp_dropped;
+  net::TcpServerMetrics server;
+  RateLimitedLog bad_input_log;
+};
+
+namespace {
+
+constexpr std::size_t kUdpMaxPerWake = 4096;  // then let timers and the batch flush run
+constexpr auto kMaxBatchAge = std::chrono::milliseconds(100);
+constexpr std::string_view kJsonFailureTag = "_jsonparsefailure";
+
+bool is_none(const SocketSource::Options& o) { return o.framing == "none"; }
+
+// TCP/TLS: lines (framing newline) or each read (framing none) of one connection.
+class SocketStreamHandler final : public net::ConnectionHandler {
+ public:
+  SocketStreamHandler(SocketSource& source, net::Connection& conn)
+      : source_(source),
+        conn_(conn),
+        none_(is_none(source.options())),
+        split_(net::Framing::kNewline, source.max_frame_bytes(), /*keep_leading_spaces=*/true) {}
+
+  void on_data(std::string_view bytes) override {
+    if (none_) {
+      bool truncated = bytes.size() > source_.max_frame_bytes();
+      source_.add_frame(bytes.substr(0, source_.max_frame_bytes()), conn_.peer_ip(), conn_.peer_port(), truncated);
+    } else {
+      split_.feed(bytes, [this](std::string_view line, bool truncated) {
+        source_.add_frame(line, conn_.peer_ip(), conn_.peer_port(), truncated);
+      });
+    }
+    source_.after_read();
+  }
+  void on_close() override {
+    if (split_.mid_frame()) source_.metrics().incomplete.add();
+    split_.finish([this](std::string_view line, bool truncated) {
+      source_.add_frame(line, conn_.peer_ip(), conn_.peer_port(), truncated);
+    });
+  }
+
+ private:
+  SocketSource& source_;
+  net::Connection& conn_;
+  bool none_;
+  net::FrameSplitter split_;
+};
+
+const char* peer_text(const sockaddr_storage& peer, char* buf, socklen_t size) {
+  const auto* sa = reinterpret_cast<const sockaddr*>(&peer);
+  if (sa->sa_family == AF_INET)
+    return ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, size);
+  if (sa->sa_family == AF_INET6)
+    return ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, size);
+  return nullptr;
+}
+
+}  // namespace
+
+struct SocketSource::Impl {
+  asio::io_context io{1};
+  std::unique_ptr<net::TcpServer> tcp;
+  std::unique_ptr<asio::ip::udp::socket> udp;
+  std::vector<char> datagram;  // one receive buffer, reused
+  net::FrameSplitter udp_split{net::Framing::kNewline, 1, true};
+  uint32_t kernel_drops_seen = 0;
+};
+
+void SocketSource::TlsOptions::describe(config::Schema<TlsOptions>& s) {
+  s.field("enabled", &TlsOptions::enabled).doc("Serve TLS on mode tcp (Logstash's ssl_enable).");
+  s.field("cert_file", &TlsOptions::cert_file).doc("PEM certificate (chain) of this server.");
+  s.field("key_file", &TlsOptions::key_file).doc("PEM private key.");
+  s.field("ca_file", &TlsOptions::ca_file).doc("PEM CA bundle that client certificates must chain to.");
+  s.field("extra_chain_certs", &TlsOptions::extra_chain_certs)
+      .doc("PEM files of intermediate certificates sent after cert_file's chain.");
+  s.field("verify_client", &TlsOptions::verify_client)
+      .doc("Require a client certificate signed by ca_file (mutual TLS).");
+}
+
+void SocketSource::describe(config::Schema<Options>& s) {
+  s.field("address", &Options::address).required()
+      .doc("HOST:PORT to listen on (port 0 picks a free one).");
+  s.field("mode", &Options::mode).one_of({"tcp", "udp"}).doc("Transport.");
+  s.field("framing", &Options::framing).one_of({"newline", "none"})
+      .doc("newline: one event per line; none: one per datagram (udp) or per read (tcp).");
+  s.field("decoding", &Options::decoding).one_of({"text", "json"})
+      .doc("text: the frame is `message`; json: the object's keys become fields (an array, one "
+           "event per object).");
+  s.field("tls", &Options::tls).doc("TLS server settings for mode tcp.");
+  s.field("max_frame_bytes", &Options::max_frame_bytes)
+      .doc("Longer lines or datagrams are cut to this size, marked truncated: true and counted.");
+  s.field("max_connections", &Options::max_connections).range(1, 1'000'000)
+      .doc("TCP connections over this are closed at once and counted.");
+  s.field("idle_timeout", &Options::idle_timeout)
+      .doc("A TCP connection silent this long (or half-open) is closed.");
+  s.field("batch_max_events", &Options::batch_max_events).range(1, 1'000'000)
+      .doc("Most events per batch; a batch also ends when the sockets have nothing more.");
+  s.field("receive_buffer_bytes", &Options::receive_buffer_bytes)
+      .doc("UDP socket receive buffer (SO_RCVBUF) that absorbs bursts.");
+  s.check([](const Options& o, config::CheckContext& c) {
+    if (o.tls.enabled && o.mode != "tcp") c.error("tls", "tls needs mode tcp");
+    if (o.tls.enabled && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
+      c.error("tls", "tls.enabled needs tls.cert_file and tls.key_file");
+    if (o.tls.verify_client && o.tls.ca_file.empty()) c.error("tls", "verify_client needs ca_file");
+    if (o.max_frame_bytes.bytes < 16 || o.max_frame_bytes.bytes > (1ULL << 30))
+      c.error("max_frame_bytes", "must be between 16 bytes and 1GiB");
+  });
+}
+
+SocketSource::SocketSource(Options options, BuildContext& ctx)
+    : options_(std::move(options)), name_(ctx.name), clock_(&ctx.clock), impl_(std::make_unique<Impl>()) {
+  Labels l = ctx.labels();
+  auto& m = ctx.metrics;
+  metrics_.reset(new Metrics{
+      m.counter("logferry_socket_json_failures_total", "Frames that were not valid JSON (kept in message, tagged)", l),
+      m.counter("logferry_socket_truncated_total", "Lines or datagrams cut at max_frame_bytes", l),
+      m.counter("logferry_socket_incomplete_lines_total", "Unterminated last lines of closed connections (delivered)", l),
+      m.counter("logferry_socket_udp_dropped_total", "Datagrams dropped by the kernel while the pipeline was full", l),
+      net::tcp_server_metrics(m, "socket", l),
+      RateLimitedLog()});
+  impl_->udp_split = net::FrameSplitter(net::Framing::kNewline, max_frame_bytes(), true);
+}
+
+SocketSource::~SocketSource() {
+  if (impl_->tcp) impl_->tcp->stop();
+  impl_->tcp.reset();
+}
+
+Result<std::unique_ptr<Source>> SocketSource::build(const Options& options, BuildContext& ctx) {
+  std::unique_ptr<SocketSource> s(new SocketSource(options, ctx));
+  if (auto r = s->open(ctx); !r) return unexpected(r.error());
+  return std::unique_ptr<Source>(std::move(s));
+}
+
+Result<void> SocketSource::open_udp() {
+  auto sock = net::bind_udp(impl_->io, options_.address, options_.receive_buffer_bytes.bytes);
+  if (!sock) return unexpected(sock.error());
+  port_ = (*sock)->local_endpoint().port();
+  impl_->udp = std::move(*sock);
+  // One more byte than allowed tells a datagram that was too long.
+  impl_->datagram.resize(std::min<std::size_t>(max_frame_bytes(), 65535) + 1);
+  return {};
+}
+
+Result<void> SocketSource::open(BuildContext& ctx) {
+  if (options_.mode == "udp") return open_udp();
+  net::TcpServer::Options so;
+  so.address = options_.address;
+  so.max_connections = static_cast<std::size_t>(options_.max_connections);
+  so.idle_timeout = options_.idle_timeout;
+  if (options_.tls.enabled) {
+    net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
+                            ctx.resolve(options_.tls.ca_file), options_.tls.verify_client, {}};
+    for (const auto& f : options_.tls.extra_chain_certs) t.extra_chain_files.push_back(ctx.resolve(f));
+    auto tls = net::make_tls_server_context(t);
+    if (!tls) return unexpected(tls.error());
+    so.tls = *tls;
+  }
+  auto server = net::TcpServer::bind(impl_->io, std::move(so), metrics_->server);
+  if (!server) return unexpected(server.error());
+  port_ = (*server)->port();
+  impl_->tcp = std::move(*server);
+  return {};
+}
+
+Event& SocketSource::new_event() {
+  if (!batch_) {
+    batch_ = out_->new_batch();
+    batch_started_ = SteadyClock::now();
+  }
+  return batch_->add();
+}
+
+void SocketSource::add_frame(std::string_view frame, std::string_view peer_ip, uint16_t peer_port,
+                             bool truncated) {
+  if (out_ == nullptr || frame.empty()) return;
+  std::size_t first = batch_ ? batch_->size() : 0;
+  if (options_.decoding == "json") {
+    add_json(frame, truncated);
+  } else {
+    add_text(frame);
+  }
+  std::string_view ip = batch_->arena().copy(peer_ip);
+  for (std::size_t i = first; i < batch_->size(); ++i) finish_event(batch_->events()[i], ip, peer_port, truncated);
+  if (truncated) ++batch_truncated_;
+  if (batch_->size() >= static_cast<std::size_t>(options_.batch_max_events)) flush();
+}
+
+void SocketSource::add_text(std::string_view text) {
+  Event& e = new_event();
+  e.append("message", e.string_value(text));
+}
+
+// Logstash's json codec: an object is an event, an array one event per element; anything
+// else (or invalid text) is the plain text tagged _jsonparsefailure.
+void SocketSource::add_json(std::string_view text, bool truncated) {
+  Event& first = new_event();
+  std::optional<Value> parsed = truncated ? std::nullopt : json_.read(text, first);
+  bool objects = parsed && parsed->is_object();
+  if (parsed && parsed->kind() == Value::Kind::kArray) {
+    objects = !parsed->as_array()->items.empty();
+    for (const Value& item : parsed->as_array()->items) objects = objects && item.is_object();
+  }
+  if (!objects) {
+    first.append("message", first.string_value(text));
+    add_literal_tag(first, kJsonFailureTag);
+    ++batch_json_failures_;
+    return;
+  }
+  if (parsed->is_object()) {
+    first.root().fields = parsed->as_object()->fields;
+    return;
+  }
+  const auto& items = parsed->as_array()->items;
+  first.root().fields = items.front().as_object()->fields;
+  for (std::size_t i = 1; i < items.size(); ++i) new_event().root().fields = items[i].as_object()->fields;
+}
+
+// Logstash's Event: a JSON `@timestamp` is parsed (else now, the original kept in
+// `_@timestamp`, tagged); the input sets host and port unless the event has them.
+void SocketSource::finish_event(Event& e, std::string_view peer_ip, uint16_t peer_port, bool truncated) {
+  Object& root = e.root();
+  Timestamp now = clock_->now();
+  Value* ts = root.get("@timestamp");
+  if (ts == nullptr) {
+    e.append("@timestamp", Value::timestamp(now));
+  } else if (auto t = ts->is_string() ? parse_rfc3339(ts->as_string()) : std::nullopt) {
+    *ts = Value::timestamp(*t);
+  } else if (ts->kind() != Value::Kind::kTimestamp) {
+    Value original = *ts;
+    *ts = Value::timestamp(now);
+    root.set("_@timestamp", original);
+    add_literal_tag(e, "_timestampparsefailure");
+  }
+  if (root.get("host") == nullptr && !peer_ip.empty()) e.append("host", Value::string(peer_ip));
+  if (peer_port != 0 && root.get("port") == nullptr) e.append("port", Value::integer(peer_port));
+  if (truncated) e.append("truncated", Value::boolean(true));
+}
+
+void SocketSource::after_read() {
+  if (batch_ && SteadyClock::now() - batch_started_ >= kMaxBatchAge) flush();
+}
+
+void SocketSource::flush() {
+  if (!batch_) return;
+  BatchPtr batch = std::move(batch_);
+  batch_.reset();
+  if (batch_json_failures_) {
+    metrics_->json_failures.add(batch_json_failures_);
+    metrics_->bad_input_log.warn("socket {}: {} frame(s) were not JSON (kept in message, tagged {})", name_,
+                                 batch_json_failures_, kJsonFailureTag);
+  }
+  if (batch_truncated_) {
+    metrics_->truncated.add(batch_truncated_);
+    metrics_->bad_input_log.warn("socket {}: frame longer than max_frame_bytes ({}) cut", name_,
+                                 options_.max_frame_bytes.bytes);
+  }
+  batch_json_failures_ = batch_truncated_ = 0;
+  if (!out_->send(std::move(batch))) {
+    stopping_ = true;
+    impl_->io.stop();
+  }
+}
+
+void SocketSource::arm_udp() {
+  impl_->udp->async_wait(asio::socket_base::wait_read, [this](asio::error_code ec) {
+    if (ec || stopping_) return;
+    drain_udp();
+    if (!stopping_) arm_udp();
+  });
+}
+
+void SocketSource::drain_udp() {
+  Impl& im = *impl_;
+  int fd = im.udp->native_handle();
+  char ip[INET6_ADDRSTRLEN];
+  for (std::size_t i = 0; i < kUdpMaxPerWake && !stopping_; ++i) {
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof(peer);
+    ssize_t n = ::recvfrom(fd, im.datagram.data(), im.datagram.size(), MSG_DONTWAIT | MSG_TRUNC,
+                           reinterpret_cast<sockaddr*>(&peer), &peer_len);
+    if (n < 0) break;
+    const char* who = peer_text(peer, ip, sizeof(ip));
+    std::string_view from = who ? std::string_view(who) : std::string_view();
+    auto len = static_cast<std::size_t>(n);
+    bool truncated = len > max_frame_bytes() || len >= im.datagram.size();
+    std::string_view data(im.datagram.data(), std::min({len, im.datagram.size() - 1, max_frame_bytes()}));
+    if (is_none(options_)) {
+      add_frame(data, from, 0, truncated);
+      continue;
+    }
+    auto on_line = [&](std::string_view line, bool cut) { add_frame(line, from, 0, cut || truncated); };
+    im.udp_split.feed(data, on_line);
+    im.udp_split.finish(on_line);
+  }
+  // Kernel drops while the pipeline was full: the socket's own counter (it only grows).
+  uint32_t meminfo[SK_MEMINFO_VARS] = {};
+  socklen_t len = sizeof(meminfo);
+  if (::getsockopt(fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0 && len > SK_MEMINFO_DROPS * sizeof(uint32_t)) {
+    uint32_t delta = meminfo[SK_MEMINFO_DROPS] - im.kernel_drops_seen;
+    if (delta > 0 && delta < (1u << 31)) metrics_->udp_dropped.add(delta);
+    im.kernel_drops_seen = meminfo[SK_MEMINFO_DROPS];
+  }
+  after_read();
+}
+
+void SocketSource::run(SourceContext& ctx) {
+  out_ = &ctx.out;
+  if (impl_->tcp) {
+    impl_->tcp->start([this](net::Connection& c) -> std::unique_ptr<net::ConnectionHandler> {
+      return std::make_unique<SocketStreamHandler>(*this, c);
+    });
+  }
+  if (impl_->udp) arm_udp();
+  log_info("socket source {}: listening on {} ({}{}, port {})", name_, options_.address, options_.mode,
+           options_.tls.enabled ? "+tls" : "", port_);
+  net::run_rounds(impl_->io, ctx.stop, stopping_, [this] { flush(); });
+  flush();
+  stopping_ = true;
+  if (impl_->tcp) impl_->tcp->stop();  // last lines of closing connections join the batch
+  if (impl_->udp) {
+    asio::error_code ec;
+    impl_->udp->close(ec);
+  }
+  flush();
+  out_ = nullptr;
+}
+
+void SocketSource::interrupt() { impl_->io.stop(); }
+
+}  // namespace logferry::sources

@@ -1,0 +1,232 @@
+// The socket source in-process: real sockets on 127.0.0.1, a recording SourceOutput.
+#include "sources/socket/socket_source.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <thread>
+
+#include "support/net_util.h"
+#include "support/recording_output.h"
+#include "support/temp_dir.h"
+#include "support/tls_test_certs.h"
+#include "support/wait.h"
+
+namespace logferry::sources {
+namespace {
+
+using namespace std::chrono_literals;
+using RecordingOutput = testing::JsonRecordingOutput;
+using testing::wait_until;
+
+class RunningSocket : public testing::NetworkSourceRunner<SocketSource> {
+ public:
+  using NetworkSourceRunner::NetworkSourceRunner;
+  bool wait_for(std::size_t n) { return wait_until([&] { return out().count() >= n; }, 5s, "events"); }
+};
+
+SocketSource::Options options(std::string mode, std::string framing, std::string decoding) {
+  SocketSource::Options o;
+  o.mode = std::move(mode);
+  o.framing = std::move(framing);
+  o.decoding = std::move(decoding);
+  return o;
+}
+
+bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+TEST(SocketSourceTest, TcpLinesCarryPeerHostAndPortAndKeepLeadingSpaces) {
+  RunningSocket r(options("tcp", "newline", "text"));
+  int fd = testing::tcp_connect(r.port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::send_all(fd, "first line\r\n  indented\nlast without newline"));
+  ASSERT_TRUE(r.wait_for(2));
+  ::close(fd);  // the unterminated last line is an event too
+  ASSERT_TRUE(r.wait_for(3));
+  auto ev = r.out().events();
+  ASSERT_EQ(ev.size(), 3u);
+  EXPECT_TRUE(has(ev[0], R"({"message":"first line","@timestamp":")")) << ev[0];
+  EXPECT_TRUE(has(ev[0], R"("host":"127.0.0.1","port":)")) << ev[0];
+  EXPECT_FALSE(has(ev[0], R"("port":0)")) << ev[0];
+  EXPECT_TRUE(has(ev[1], R"("message":"  indented")")) << ev[1];
+  EXPECT_TRUE(has(ev[2], R"("message":"last without newline")")) << ev[2];
+  EXPECT_EQ(r.metric("logferry_socket_incomplete_lines_total"), 1);
+}
+
+TEST(SocketSourceTest, TcpJsonLinesBecomeFieldsAndBadJsonIsTaggedAndCounted) {
+  RunningSocket r(options("tcp", "newline", "json"));
+  int fd = testing::tcp_connect(r.port());
+  ASSERT_TRUE(testing::send_all(fd,
+                                "{\"level\":\"info\",\"n\":12345678901234567890,\"host\":\"app1\"}\n"
+                                "not json\n"
+                                "{\"@timestamp\":\"2024-05-01T10:00:00.5Z\",\"a\":{\"b\":1}}\n"
+                                "{\"@timestamp\":\"yesterday\"}\n"
+                                "[{\"i\":1},{\"i\":2}]\n"));
+  ASSERT_TRUE(r.wait_for(6));
+  auto ev = r.out().events();
+  ASSERT_EQ(ev.size(), 6u);
+  // A JSON host wins over the peer's (Logstash sets host only when absent).
+  EXPECT_TRUE(has(ev[0], R"({"level":"info","n":12345678901234567890,"host":"app1","@timestamp":")")) << ev[0];
+  EXPECT_TRUE(has(ev[1], R"({"message":"not json","tags":["_jsonparsefailure"],"@timestamp":")")) << ev[1];
+  EXPECT_TRUE(has(ev[2], R"({"@timestamp":"2024-05-01T10:00:00.500Z","a":{"b":1},"host":"127.0.0.1")")) << ev[2];
+  EXPECT_TRUE(has(ev[3], R"("_@timestamp":"yesterday")")) << ev[3];
+  EXPECT_TRUE(has(ev[3], R"("tags":["_timestampparsefailure"])")) << ev[3];
+  EXPECT_TRUE(has(ev[4], R"({"i":1,"@timestamp")")) << ev[4];
+  EXPECT_TRUE(has(ev[5], R"({"i":2,"@timestamp")")) << ev[5];
+  EXPECT_EQ(r.metric("logferry_socket_json_failures_total"), 1);
+  ::close(fd);
+}
+
+TEST(SocketSourceTest, LongLinesAreCutMarkedAndCounted) {
+  auto o = options("tcp", "newline", "text");
+  o.max_frame_bytes.bytes = 16;
+  RunningSocket r(o);
+  int fd = testing::tcp_connect(r.port());
+  ASSERT_TRUE(testing::send_all(fd, std::string(40, 'x') + "\nshort\n"));
+  ASSERT_TRUE(r.wait_for(2));
+  auto ev = r.out().events();
+  EXPECT_TRUE(has(ev[0], "\"message\":\"" + std::string(16, 'x') + "\"")) << ev[0];
+  EXPECT_TRUE(has(ev[0], R"("truncated":true)")) << ev[0];
+  EXPECT_TRUE(has(ev[1], R"("message":"short")")) << ev[1];
+  EXPECT_EQ(r.metric("logferry_socket_truncated_total"), 1);
+  ::close(fd);
+}
+
+TEST(SocketSourceTest, ConnectionsOverTheLimitAreRefused) {
+  auto o = options("tcp", "newline", "text");
+  o.max_connections = 1;
+  RunningSocket r(o);
+  int a = testing::tcp_connect(r.port());
+  ASSERT_TRUE(testing::send_all(a, "from a\n"));
+  ASSERT_TRUE(r.wait_for(1));
+  int b = testing::tcp_connect(r.port());
+  ASSERT_TRUE(wait_until([&] { return r.metric("logferry_socket_connections_rejected_total") == 1; }, 5s, "rejected"));
+  EXPECT_EQ(testing::read_until_closed(b, 2s), "");  // closed at once
+  ::close(a);
+  ::close(b);
+}
+
+TEST(SocketSourceTest, UdpDatagramIsOneEventWithFramingNone) {
+  RunningSocket r(options("udp", "none", "text"));
+  ASSERT_TRUE(testing::udp_send(r.port(), "line one\nline two"));
+  ASSERT_TRUE(r.wait_for(1));
+  auto ev = r.out().events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_TRUE(has(ev[0], R"({"message":"line one\nline two","@timestamp":")")) << ev[0];
+  EXPECT_TRUE(has(ev[0], R"("host":"127.0.0.1"})")) << ev[0];  // no port field on UDP, as Logstash
+}
+
+TEST(SocketSourceTest, UdpNewlineFramingSplitsADatagramAndJsonDecodes) {
+  RunningSocket r(options("udp", "newline", "json"));
+  ASSERT_TRUE(testing::udp_send(r.port(), "{\"a\":1}\n{\"a\":2}\n"));
+  ASSERT_TRUE(testing::udp_send(r.port(), "{broken"));
+  ASSERT_TRUE(r.wait_for(3));
+  auto ev = r.out().events();
+  EXPECT_TRUE(has(ev[0], R"({"a":1,)")) << ev[0];
+  EXPECT_TRUE(has(ev[1], R"({"a":2,)")) << ev[1];
+  EXPECT_TRUE(has(ev[2], R"({"message":"{broken","tags":["_jsonparsefailure"])")) << ev[2];
+  EXPECT_EQ(r.metric("logferry_socket_json_failures_total"), 1);
+}
+
+TEST(SocketSourceTest, UdpDatagramOverMaxFrameBytesIsCut) {
+  auto o = options("udp", "none", "text");
+  o.max_frame_bytes.bytes = 32;
+  RunningSocket r(o);
+  ASSERT_TRUE(testing::udp_send(r.port(), std::string(100, 'y')));
+  ASSERT_TRUE(r.wait_for(1));
+  auto ev = r.out().events();
+  EXPECT_TRUE(has(ev[0], "\"message\":\"" + std::string(32, 'y') + "\"")) << ev[0];
+  EXPECT_TRUE(has(ev[0], R"("truncated":true)")) << ev[0];
+  EXPECT_EQ(r.metric("logferry_socket_truncated_total"), 1);
+}
+
+// A blocked pipeline stops the reads, so the kernel buffers fill and the sender stalls;
+// once it drains, every line arrives once.
+TEST(SocketSourceTest, AFullPipelineStallsTheSenderAndLosesNothing) {
+  RunningSocket r(options("tcp", "newline", "text"));
+  int fd = testing::tcp_connect(r.port());
+  ASSERT_TRUE(testing::send_all(fd, "first\n"));
+  ASSERT_TRUE(r.wait_for(1));
+  r.out().block(true);
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  std::string line = std::string(200, 'p') + "\n";
+  std::size_t lines = 1;
+  std::string_view pending;
+  bool stalled = wait_until([&] {
+    for (int i = 0; i < 10000; ++i) {
+      if (pending.empty()) {
+        pending = line;
+        ++lines;
+      }
+      ssize_t n = ::send(fd, pending.data(), pending.size(), MSG_NOSIGNAL);
+      if (n < 0) return errno == EAGAIN;
+      pending.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return false;
+  }, 20s, "the sender to stall");
+  ASSERT_TRUE(stalled);
+  ASSERT_LT(lines, 2'000'000u);  // the buffers are bounded, not drained by the source
+  r.out().block(false);
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  ASSERT_TRUE(testing::send_all(fd, pending));  // the rest of the line that stalled
+  ASSERT_TRUE(wait_until([&] { return r.out().count() == lines; }, 20s, "every line"));
+  ::close(fd);
+}
+
+TEST(SocketSourceTest, ValidationNamesTheProblems) {
+  Metrics m;
+  BuildContext ctx{"bad", m, {}, {}, "node1"};
+  auto o = options("tcp", "newline", "text");
+  o.address = "127.0.0.1:0";
+  o.tls.enabled = true;
+  o.tls.cert_file = "/nonexistent/cert.pem";
+  o.tls.key_file = "/nonexistent/key.pem";
+  auto built = SocketSource::build(o, ctx);
+  ASSERT_FALSE(built);
+  EXPECT_TRUE(has(built.error().message, "cert.pem")) << built.error().message;
+}
+
+// TLS with a leaf signed by an intermediate: clients trusting only the root accept the
+// server once the intermediate is sent as an extra chain certificate (ssl_extra_chain_certs).
+TEST(SocketSourceTest, TlsSendsTheExtraChainCertificates) {
+  testing::TempDir dir;
+  testing::make_certs(dir);
+  testing::make_chain_certs(dir);
+  auto tls_options = [](bool with_chain) {
+    auto o = options("tcp", "newline", "text");
+    o.tls.enabled = true;
+    o.tls.cert_file = "leaf.pem";  // relative: resolved against the config dir
+    o.tls.key_file = "leaf.key";
+    if (with_chain) o.tls.extra_chain_certs = {"chain.pem"};
+    return o;
+  };
+  for (bool with_chain : {false, true}) {
+    Metrics metrics;
+    BuildContext ctx{"tls", metrics, {}, dir.path(), "node1"};
+    auto o = tls_options(with_chain);
+    o.address = "127.0.0.1:0";
+    auto built = SocketSource::build(o, ctx);
+    ASSERT_TRUE(built) << built.error().message;
+    auto* source = static_cast<SocketSource*>(built->get());
+    RecordingOutput out;
+    std::jthread thread([&](std::stop_token st) {
+      SourceContext sc{"tls", st, out};
+      source->run(sc);
+    });
+    bool sent = testing::send_tls(source->port(), dir, false, "over tls\n");
+    EXPECT_EQ(sent, with_chain);
+    if (with_chain) {
+      ASSERT_TRUE(wait_until([&] { return out.count() == 1; }, 5s, "the tls line"));
+      EXPECT_TRUE(has(out.events()[0], R"({"message":"over tls")")) << out.events()[0];
+    }
+    thread.request_stop();
+    source->interrupt();
+  }
+}
+
+}  // namespace
+}  // namespace logferry::sources

@@ -1,0 +1,20 @@
+// Test certificates made with the openssl CLI, and a TLS client written with Asio's stream.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "support/temp_dir.h"
+
+namespace logferry::testing {
+
+// ca.pem/.key, and server.pem/.key and client.pem/.key signed by it, in `dir`.
+void make_certs(const TempDir& dir);
+// After make_certs: chain.pem (an intermediate CA signed by ca) and leaf.pem/.key signed by it.
+void make_chain_certs(const TempDir& dir);
+// Connects with TLS, trusting dir/ca.pem (presenting dir/client.pem when with_cert), and
+// sends `data`. False when the handshake or the write fails.
+bool send_tls(uint16_t port, const TempDir& dir, bool with_cert, const std::string& data);
+
+}  // namespace logferry::testing
