@@ -1,6 +1,9 @@
 #include "core/json.h"
 
 #include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <charconv>
 #include <cmath>
 
@@ -18,44 +21,65 @@ constexpr auto kPlain = [] {
   return t;
 }();
 
+// Index of the first byte at or after `i` that is not plain (control, '"', '\\' or >= 0x80),
+// or s.size(). Eight bytes per step (SWAR): most text has no such byte for long stretches.
+// Each flag below can also be set, through a borrow, in bytes above a flagged one, never below
+// it, so the lowest flagged byte is exact.
+std::size_t next_special(std::string_view s, std::size_t i) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const char* p = s.data();
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
+    uint64_t flags = ((x - kOnes * 0x20) | (quote - kOnes) | (backslash - kOnes)) & ~x;
+    flags = (flags | x) & kHigh;  // x's own high bits: bytes >= 0x80
+    if (flags != 0) return i + static_cast<std::size_t>(std::countr_zero(flags) / 8);
+  }
+  while (i < s.size() && kPlain[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
+
+void append_escape(std::string& out, unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    default: {
+      const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out.append(u, 6);
+    }
+  }
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
-  std::size_t i = 0;
+  std::size_t run = 0;  // start of the bytes not yet copied: copied in one append per run
+  std::size_t i = next_special(s, 0);
   while (i < s.size()) {
-    // Copy the run of plain bytes in one append: most text is all plain.
-    std::size_t run = i;
-    while (run < s.size() && kPlain[static_cast<unsigned char>(s[run])]) ++run;
-    out.append(s.data() + i, run - i);
-    i = run;
-    if (i == s.size()) break;
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      std::size_t n = utf8_sequence_length(s, i);
-      if (n == 0) {
-        out += "\xEF\xBF\xBD";  // U+FFFD
-        ++i;
-      } else {
-        out.append(s.data() + i, n);
-        i += n;
+      if (std::size_t n = utf8_sequence_length(s, i); n != 0) {  // valid UTF-8 stays in the run
+        i = next_special(s, i + n);
+        continue;
       }
-      continue;
     }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+    out.append(s.data() + run, i - run);
+    if (c >= 0x80) {
+      out += "\xEF\xBF\xBD";  // U+FFFD for an invalid byte
+    } else {
+      append_escape(out, c);
     }
-    ++i;
+    run = ++i;
+    i = next_special(s, i);
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 

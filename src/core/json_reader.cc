@@ -68,16 +68,11 @@ std::optional<Value> JsonReader::convert(simdjson::ondemand::value v, Event& eve
     case json_type::object: {
       simdjson::ondemand::object source;
       if (v.get_object().get(source) != simdjson::SUCCESS) return std::nullopt;
+      std::size_t base = scratch_.size();
+      if (!collect_fields(source, event)) return std::nullopt;
       Object* obj = event.new_object();
-      for (auto field : source) {
-        std::string_view key;
-        if (field.error() != simdjson::SUCCESS || field.unescaped_key().get(key) != simdjson::SUCCESS)
-          return std::nullopt;
-        std::string_view stored = event.arena().copy(key);  // the parser reuses its key buffer
-        auto value = convert(field.value(), event);
-        if (!value) return std::nullopt;
-        obj->fields.push_back({stored, *value});
-      }
+      obj->fields.assign(scratch_.begin() + static_cast<std::ptrdiff_t>(base), scratch_.end());
+      scratch_.resize(base);
       return Value::object(obj);
     }
     case json_type::array: {
@@ -113,12 +108,43 @@ std::optional<Value> JsonReader::convert(simdjson::ondemand::value v, Event& eve
   return std::nullopt;
 }
 
-std::optional<Value> JsonReader::read(std::string_view text, Event& event) {
+// An object's fields go to scratch_ first and then into the arena at their final size: pushed
+// one by one, the arena vector would grow 1, 2, 4, 8... and leave every smaller copy behind.
+bool JsonReader::collect_fields(simdjson::ondemand::object source, Event& event) {
+  for (auto field : source) {
+    std::string_view key;
+    if (field.error() != simdjson::SUCCESS || field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
+    std::string_view stored = event.arena().copy(key);  // the parser reuses its key buffer
+    auto value = convert(field.value(), event);
+    if (!value) return false;
+    scratch_.push_back({stored, *value});
+  }
+  return true;
+}
+
+bool JsonReader::start(std::string_view text, simdjson::ondemand::document& doc) {
+  scratch_.clear();
   padded_.reserve(text.size() + simdjson::SIMDJSON_PADDING);
   padded_.assign(text);
   simdjson::padded_string_view input(padded_.data(), padded_.size(), padded_.capacity());
+  return parser_.iterate(input).get(doc) == simdjson::SUCCESS;
+}
+
+bool JsonReader::read_object_into(std::string_view text, Event& event, Object& target, std::size_t headroom) {
   simdjson::ondemand::document doc;
-  if (parser_.iterate(input).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  if (!start(text, doc)) return false;
+  simdjson::ondemand::object source;
+  if (doc.get_object().get(source) != simdjson::SUCCESS || !collect_fields(source, event)) return false;
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) return false;  // text after it
+  target.fields.reserve(target.fields.size() + scratch_.size() + headroom);
+  target.fields.insert(target.fields.end(), scratch_.begin(), scratch_.end());
+  return true;
+}
+
+std::optional<Value> JsonReader::read(std::string_view text, Event& event) {
+  simdjson::ondemand::document doc;
+  if (!start(text, doc)) return std::nullopt;
   bool scalar = false;
   if (doc.is_scalar().get(scalar) != simdjson::SUCCESS) return std::nullopt;
   std::optional<Value> result;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/event.h"
 
@@ -21,11 +22,18 @@ class JsonReader {
  public:
   // The parsed value, or nothing when `text` is not one valid JSON document.
   std::optional<Value> read(std::string_view text, Event& event);
+  // When `text` is one JSON object, appends its fields to `target` (with room reserved for
+  // `headroom` more) and returns true; else returns false and leaves `target` as it was.
+  // Saves building the object in the arena and copying it when it becomes an event's root.
+  bool read_object_into(std::string_view text, Event& event, Object& target, std::size_t headroom);
 
  private:
+  bool start(std::string_view text, simdjson::ondemand::document& doc);
   std::optional<Value> convert(simdjson::ondemand::value v, Event& event);
+  bool collect_fields(simdjson::ondemand::object source, Event& event);
   simdjson::ondemand::parser parser_;
-  std::string padded_;  // the text plus simdjson's padding
+  std::string padded_;         // the text plus simdjson's padding
+  std::vector<Field> scratch_;  // fields of the objects being read, innermost last
 };
 
 // A JSON number token (RFC 8259 §6) as a value: kInt when it is an integer that fits, else

@@ -17,8 +17,9 @@ bool present(const Value* v) { return v != nullptr && !v->is_null(); }
 
 MapResult EventMapper::map_json(std::string_view json, Event& event, Timestamp now,
                                 std::string_view peer_ip) {
-  std::optional<Value> parsed = reader_.read(json, event);
-  if (!parsed || !parsed->is_object()) {
+  // The object's fields become the event's (JSON numbers exact, as Logstash keeps them), with
+  // room for the fields finish() and the pipeline add.
+  if (!reader_.read_object_into(json, event, event.root(), 8)) {
     // Logstash closes the connection here, and Filebeat then resends the same window forever.
     // Keeping the text (like the json codec does) delivers it and lets the window be acked.
     event.append("message", event.string_value(json));
@@ -27,10 +28,6 @@ MapResult EventMapper::map_json(std::string_view json, Event& event, Timestamp n
     add_literal_tag(event, "_jsonparsefailure");
     return MapResult{true, false};
   }
-  // The parsed object's fields become the event's (JSON numbers exact, as Logstash keeps them).
-  Object& object = *parsed->as_object();
-  event.root().fields.reserve(object.fields.size() + 4);
-  for (const Field& f : object.fields) event.append(f.key, f.value);
   return finish(event, now, peer_ip);
 }
 
