@@ -91,6 +91,8 @@ def run_once(args, exe: Path, client: Path) -> bl.Run:
             counter.start_reading(None)
             values["SYSLOG_PORT"] = counter.port
         text = icp_conf() if args.case == "icp" else GROK_CONF
+        if args.batch_events:
+            text = text.replace("beats { port => @PORT@", f"beats {{ port => @PORT@ batch_max_events => {args.batch_events}")
         for k, v in values.items():
             text = text.replace(f"@{k}@", str(v))
         (work / "pipeline").mkdir()
@@ -157,6 +159,8 @@ def main() -> int:
     ap.add_argument("--window", type=int, default=2048, help="bulk_max_size (2048)")
     ap.add_argument("--compression", type=int, default=3, help="compression_level 0..9 (3)")
     ap.add_argument("--workers", type=int, default=0, help="logferry -w N (default: logferry's default)")
+    ap.add_argument("--batch-events", type=int, default=0,
+                    help="beats input batch_max_events (a logferry option; default: logferry's default)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--logferry", help="binary (default build/logferry)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per run at most (600)")

@@ -57,11 +57,11 @@ void append_escape(std::string& out, unsigned char c) {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.reserve(out.size() + s.size() + 2);
-  out += '"';
+namespace {
+
+// The escaping loop, from `i`, the first byte that is not plain.
+void append_escaped(std::string& out, std::string_view s, std::size_t i) {
   std::size_t run = 0;  // start of the bytes not yet copied: copied in one append per run
-  std::size_t i = next_special(s, 0);
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
@@ -80,7 +80,38 @@ void append_json_string(std::string& out, std::string_view s) {
     i = next_special(s, i);
   }
   out.append(s.data() + run, s.size() - run);
+}
+
+// Appends `before` "s" `after` with one resize when s needs no escaping (most keys and values).
+void append_quoted(std::string& out, std::string_view before, std::string_view s, std::string_view after) {
+  std::size_t i = next_special(s, 0);
+  if (i == s.size()) {
+    std::size_t at = out.size();
+    out.resize(at + before.size() + s.size() + after.size() + 2);
+    char* p = out.data() + at;
+    std::memcpy(p, before.data(), before.size());
+    p += before.size();
+    *p++ = '"';
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+    *p++ = '"';
+    std::memcpy(p, after.data(), after.size());
+    return;
+  }
+  out.reserve(out.size() + before.size() + s.size() + after.size() + 8);
+  out += before;
   out += '"';
+  append_escaped(out, s, i);
+  out += '"';
+  out += after;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) { append_quoted(out, "", s, ""); }
+
+void append_json_key(std::string& out, std::string_view key, bool first) {
+  append_quoted(out, first ? std::string_view("") : std::string_view(","), key, ":");
 }
 
 namespace {
@@ -111,10 +142,8 @@ void append_object(std::string& out, const Object& o, const JsonOptions* top_lev
   bool first = true;
   for (const auto& f : o.fields) {
     if (top_level && top_level->skip_metadata && f.key == "@metadata") continue;
-    if (!first) out += ',';
+    append_json_key(out, f.key, first);
     first = false;
-    append_json_string(out, f.key);
-    out += ':';
     if (top_level && top_level->normalize_timestamp && f.value.is_string() && f.key == "@timestamp") {
       if (auto t = parse_rfc3339(f.value.as_string())) {
         out += '"';

@@ -56,5 +56,38 @@ TEST(JsonReaderTest, ReadBuildsNestedObjectsAfterAFailedRead) {
   EXPECT_EQ(out, R"({"p":{"q":1,"r":{"s":2}},"t":3})");
 }
 
+// Plain strings and keys view the text's copy in the arena, escaped ones are unescaped: both
+// must stay right after the reader has moved on to other texts (its own buffers reused).
+TEST(JsonReaderTest, StringsAndKeysWithAndWithoutEscapesOutliveTheNextRead) {
+  EventBatch batch;
+  Event& e = batch.add();
+  JsonReader reader;
+  auto v = reader.read(R"({"plain":"text here","a\"b":"x\\y","k\u00e9":"\u00e9\n","":"","sp" : "v" ,"q":"\""})", e);
+  ASSERT_TRUE(v && v->is_object());
+  for (int i = 0; i < 3; ++i)  // overwrite the reader's buffers with other text
+    ASSERT_TRUE(reader.read(R"({"zzzzzzzzzzzz":"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy","w":"\u0041"})", e));
+  const Object& o = *v->as_object();
+  ASSERT_EQ(o.fields.size(), 6u);
+  EXPECT_EQ(o.get("plain")->as_string(), "text here");
+  EXPECT_EQ(o.get("a\"b")->as_string(), "x\\y");
+  EXPECT_EQ(o.get("k\xC3\xA9")->as_string(), "\xC3\xA9\n");
+  EXPECT_EQ(o.get("")->as_string(), "");
+  EXPECT_EQ(o.get("sp")->as_string(), "v");
+  EXPECT_EQ(o.get("q")->as_string(), "\"");
+  std::string out;
+  append_json(out, *v);
+  EXPECT_EQ(out, R"({"plain":"text here","a\"b":"x\\y","ké":"é\n","":"","sp":"v","q":"\""})");
+}
+
+TEST(JsonReaderTest, InvalidEscapesAndUtf8AreStillRejected) {
+  EventBatch batch;
+  Event& e = batch.add();
+  JsonReader reader;
+  EXPECT_FALSE(reader.read(R"({"a":"bad \x escape"})", e));
+  EXPECT_FALSE(reader.read("{\"a\":\"\xC0\x80\"}", e));  // overlong UTF-8
+  EXPECT_FALSE(reader.read("{\"\xFF\":1}", e));
+  EXPECT_FALSE(reader.read(R"({"a":"unterminated})", e));
+}
+
 }  // namespace
 }  // namespace logferry
