@@ -10,6 +10,10 @@ namespace {
 
 constexpr std::string_view kCodecTag = "beats_input_codec_plain_applied";
 constexpr std::string_view kRawTag = "beats_input_raw_event";
+// Room reserved in the event for the fields added after the sender's: finish() adds up to
+// four, and filters add more (grok's %{COMBINEDAPACHELOG} 11, ICP's pipeline 7 plus a JSON
+// line's keys). Growing the vector later would leave its old copy in the arena, unused.
+constexpr std::size_t kFieldsAdded = 16;
 
 bool present(const Value* v) { return v != nullptr && !v->is_null(); }
 
@@ -19,7 +23,7 @@ MapResult EventMapper::map_json(std::string_view json, Event& event, Timestamp n
                                 std::string_view peer_ip) {
   // The object's fields become the event's (JSON numbers exact, as Logstash keeps them), with
   // room for the fields finish() and the pipeline add.
-  if (!reader_.read_object_into(json, event, event.root(), 8)) {
+  if (!reader_.read_object_into(json, event, event.root(), kFieldsAdded)) {
     // Logstash closes the connection here, and Filebeat then resends the same window forever.
     // Keeping the text (like the json codec does) delivers it and lets the window be acked.
     event.append("message", event.string_value(json));
