@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "core/event_batch.h"
 #include "core/json.h"
+#include "core/utf8.h"
 
 namespace logferry {
 namespace {
@@ -87,6 +90,34 @@ TEST(JsonReaderTest, InvalidEscapesAndUtf8AreStillRejected) {
   EXPECT_FALSE(reader.read("{\"a\":\"\xC0\x80\"}", e));  // overlong UTF-8
   EXPECT_FALSE(reader.read("{\"\xFF\":1}", e));
   EXPECT_FALSE(reader.read(R"({"a":"unterminated})", e));
+}
+
+// Writer and reader agree: any bytes written by append_json_string (as a value and as a key)
+// read back as the same text, invalid UTF-8 bytes replaced by U+FFFD.
+TEST(JsonReaderTest, AnyBytesRoundTripThroughTheWriter) {
+  std::mt19937 rng(7);
+  const std::string pool = std::string("ab \"\\/\n\r\t\x01\x1f\x7f") + std::string(1, '\0') + "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\x80\xFF\xED\xA0";
+  JsonReader reader;
+  for (int n = 0; n < 5000; ++n) {
+    EventBatch batch;
+    Event& e = batch.add();
+    std::string s(rng() % 40, ' ');
+    for (char& c : s) c = pool[rng() % pool.size()];
+    std::string sanitized;
+    for (std::size_t i = 0; i < s.size();) {
+      std::size_t len = utf8_sequence_length(s, i);
+      sanitized += len == 0 ? std::string("\xEF\xBF\xBD") : s.substr(i, len);
+      i += len == 0 ? 1 : len;
+    }
+    std::string json = "{";
+    append_json_key(json, s, true);
+    append_json_string(json, s);
+    json += "}";
+    ASSERT_TRUE(reader.read_object_into(json, e, e.root(), 0)) << json;
+    ASSERT_EQ(e.root().fields.size(), 1u);
+    ASSERT_EQ(e.root().fields[0].key, sanitized) << json;
+    ASSERT_EQ(e.root().fields[0].value.as_string(), sanitized) << json;
+  }
 }
 
 }  // namespace
