@@ -89,13 +89,15 @@ void append_quoted(std::string& out, std::string_view before, std::string_view s
     std::size_t at = out.size();
     out.resize(at + before.size() + s.size() + after.size() + 2);
     char* p = out.data() + at;
-    std::memcpy(p, before.data(), before.size());
-    p += before.size();
+    auto put = [&p](std::string_view part) {  // an empty view may have no data pointer
+      if (!part.empty()) std::memcpy(p, part.data(), part.size());
+      p += part.size();
+    };
+    put(before);
     *p++ = '"';
-    std::memcpy(p, s.data(), s.size());
-    p += s.size();
+    put(s);
     *p++ = '"';
-    std::memcpy(p, after.data(), after.size());
+    put(after);
     return;
   }
   out.reserve(out.size() + before.size() + s.size() + after.size() + 8);
