@@ -20,17 +20,21 @@ find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)
 # zstd: zstd compression of rotated files.
 find_package(zstd REQUIRED)
-# libcurl: HTTP client for the alert webhook and Elasticsearch.
+# libcurl: HTTP client for the alert webhook and Elasticsearch. Its headers are used at build
+# time; the library is dlopened when the first HTTP client is made (src/net/curl_library.h), so a
+# process that speaks no HTTP does not map libcurl and the ~25 libraries it links.
 find_package(CURL REQUIRED)
-# RE2: linear-time regular expressions for alert rules, filter conditions and grok.
+# RE2: linear-time regular expressions for alert rules (one RE2::Set pass for all rules of a
+# sink, and no catastrophic backtracking on our own rule syntax).
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
-# PCRE2 (8-bit, with JIT): the grok filter. Grok patterns are written for Oniguruma (Ruby) and use
+# PCRE2 (8-bit, with JIT): every regex written in Logstash's (Ruby's) dialect: grok, `=~` in
+# conditions, mutate's gsub (template/ruby_regex). Grok patterns are written for Oniguruma and use
 # lookbehind and lookahead, atomic groups, possessive quantifiers, backreferences and named groups,
 # which RE2 cannot express; PCRE2 supports all of them, and its JIT compiler keeps backtracking
 # patterns such as %{COMBINEDAPACHELOG} fast (figures in docs/grok.md). Debian ships a .pc file.
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
-# Not librelp: RELP is spoken by our own framing on both sides (src/net/relp_client,
-# src/sources/syslog/relp_session). librelp acks when its callback returns, so an ack deferred
+# Not librelp: RELP is spoken by our own codec on both sides (src/net/relp, used by
+# src/net/relp_client and the syslog source). librelp acks when its callback returns, so an ack deferred
 # until the sinks delivered would stall every session, and its client cannot wait for acks.
 # abseil's time library: time zones for the date filter (Logstash's `timezone`, including
 # `%{field}` zones): reads the system tz database (/usr/share/zoneinfo, Debian's tzdata), so

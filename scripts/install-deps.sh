@@ -6,7 +6,7 @@ build=(g++ cmake ninja-build pkg-config clang libclang-rt-14-dev)
 libs=(libasio-dev libssl-dev libsimdjson-dev libyaml-cpp-dev libre2-dev libpcre2-dev
       libcurl4-openssl-dev libfmt-dev libcli11-dev zlib1g-dev libzstd-dev
       libabsl-dev tzdata tao-pegtl-dev)
-tests=(libgtest-dev libgmock-dev libbenchmark-dev openssl bsdutils curl procps python3 nodejs)
+tests=(libgtest-dev libgmock-dev libbenchmark-dev openssl bsdutils curl procps python3 nodejs logrotate)
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 for p in "${build[@]}" "${libs[@]}" "${tests[@]}"; do

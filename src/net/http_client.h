@@ -72,7 +72,7 @@ class HttpClient {
   void reset_abort() { aborted_.store(false); }
 
  private:
-  void* curl_;  // CURL*, kept out of the header
+  void* curl_;  // CURL*, kept out of the header; nullptr when libcurl could not be loaded
   void* multi_ = nullptr;              // CURLM*, created by the first send_all()
   std::vector<void*> multi_handles_;   // CURL* per parallel slot, reused
   std::atomic<bool> aborted_{false};

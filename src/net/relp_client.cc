@@ -1,134 +1,132 @@
 #include "net/relp_client.h"
 
-#include <charconv>
-#include <cstring>
-
 namespace logferry::net {
 
 namespace {
 
-constexpr uint32_t kMaxTxnr = 999'999'999;  // RELP: TXNR is 1..999999999, then wraps to 1
-constexpr std::size_t kMaxDataLen = 512 * 1024 * 1024;
-
-Unexpected<Error> protocol_error(const std::string& what) {
-  return unexpected(ErrorCode::kUnavailable, "RELP: " + what);
+// Frames after `from` up to `txnr`, across the wrap from kMaxTxnr to 1.
+uint32_t distance(uint32_t from, uint32_t txnr) {
+  return txnr >= from ? txnr - from : txnr + relp::kMaxTxnr - from;
 }
+
+constexpr std::size_t kFramesPerWrite = 256;
+constexpr std::string_view kOffers = "relp_version=0\nrelp_software=logferry\ncommands=syslog";
 
 }  // namespace
 
-Result<std::optional<RelpFrame>> parse_relp_frame(std::string_view in) {
-  RelpFrame f;
-  std::size_t i = 0;
-  auto number = [&](uint64_t max, uint64_t& value) -> int {  // 1 ok, 0 need more, -1 bad
-    std::size_t begin = i;
-    value = 0;
-    while (i < in.size() && in[i] >= '0' && in[i] <= '9') {
-      value = value * 10 + static_cast<uint64_t>(in[i] - '0');
-      if (value > max || i - begin >= 10) return -1;
-      ++i;
-    }
-    if (i == in.size()) return 0;
-    return i > begin ? 1 : -1;
-  };
-  uint64_t txnr = 0, len = 0;
-  int r = number(kMaxTxnr, txnr);
-  if (r <= 0) return r == 0 ? Result<std::optional<RelpFrame>>(std::nullopt) : protocol_error("bad TXNR");
-  if (in[i++] != ' ') return protocol_error("expected SP after TXNR");
-  std::size_t cmd = i;
-  while (i < in.size() && in[i] != ' ' && i - cmd <= 32) ++i;
-  if (i == in.size()) return std::optional<RelpFrame>();
-  if (in[i] != ' ' || i == cmd) return protocol_error("bad command");
-  f.command = in.substr(cmd, i - cmd);
-  ++i;
-  r = number(kMaxDataLen, len);
-  if (r <= 0) return r == 0 ? Result<std::optional<RelpFrame>>(std::nullopt) : protocol_error("bad DATALEN");
-  if (len > 0) {
-    if (in[i] != ' ') return protocol_error("expected SP before DATA");
-    ++i;
-    if (in.size() - i < len + 1) return std::optional<RelpFrame>();
-    f.data = in.substr(i, len);
-    i += len;
-  }
-  if (i >= in.size()) return std::optional<RelpFrame>();
-  if (in[i] != '\n') return protocol_error("expected LF after frame");
-  f.txnr = static_cast<uint32_t>(txnr);
-  f.size = i + 1;
-  return std::optional<RelpFrame>(f);
-}
-
 uint32_t RelpClient::take_txnr() {
   uint32_t t = next_txnr_;
-  next_txnr_ = next_txnr_ == kMaxTxnr ? 1 : next_txnr_ + 1;
+  next_txnr_ = relp::next_txnr(next_txnr_);
   return t;
+}
+
+Unexpected<Error> RelpClient::fail(Failure why, std::string message) {
+  failure_ = why;
+  close();
+  return unexpected(ErrorCode::kUnavailable, "RELP: " + message);
 }
 
 Result<void> RelpClient::open(const TcpClient::Options& options, const std::stop_token& stop) {
   close();
-  if (auto c = tcp_.connect(options, stop); !c) return c;
+  failure_ = Failure::kNone;
+  if (auto c = tcp_.connect(options, stop); !c) {
+    failure_ = tcp_.dns_failed() ? Failure::kDns : Failure::kTransport;
+    return c;
+  }
   next_txnr_ = 1;
-  in_.clear();
-  static constexpr std::string_view kOffers =
-      "relp_version=0\nrelp_software=logferry\ncommands=syslog";
-  std::string frame = "1 open " + std::to_string(kOffers.size()) + " " + std::string(kOffers) + "\n";
+  std::string frame;
   uint32_t txnr = take_txnr();
-  if (auto w = tcp_.write_all(frame, stop); !w) {
-    close();
-    return w;
-  }
-  if (auto a = await(txnr, 1, options.connect_timeout, stop); !a) {
-    close();
-    return a;
-  }
-  return {};
+  relp::append_frame(frame, txnr, "open", kOffers);
+  const uint32_t end = static_cast<uint32_t>(frame.size());
+  return send(frame, std::span(&end, 1), txnr, options.connect_timeout, stop);
 }
 
 void RelpClient::frame_syslog_in_place(std::string& out, std::size_t start) {
-  std::size_t len = out.size() - start;
-  char header[48];
-  char* p = header;
-  auto put = [&](uint64_t v) { p = std::to_chars(p, header + sizeof(header), v).ptr; };
-  put(take_txnr());
-  std::memcpy(p, " syslog ", 8);
-  p += 8;
-  put(len);
-  if (len > 0) *p++ = ' ';
-  out.insert(start, header, static_cast<std::size_t>(p - header));
-  out.push_back('\n');
+  relp::frame_in_place(out, start, take_txnr(), "syslog");
 }
 
-Result<void> RelpClient::send_and_await(std::string_view frames, uint32_t first_txnr, std::size_t count,
-                                        std::chrono::milliseconds timeout, const std::stop_token& stop) {
-  if (auto w = tcp_.write_all(frames, stop); !w) return w;
-  return await(first_txnr, count, timeout, stop);
-}
-
-Result<void> RelpClient::await(uint32_t first, std::size_t count, std::chrono::milliseconds timeout,
-                               const std::stop_token& stop) {
-  std::size_t acked = 0;
-  std::size_t consumed = 0;
-  while (acked < count) {
-    auto parsed = parse_relp_frame(std::string_view(in_).substr(consumed));
-    if (!parsed) return unexpected(parsed.error());
-    if (!parsed->has_value()) {
-      in_.erase(0, consumed);
-      consumed = 0;
-      if (auto r = tcp_.read_some(in_, timeout, stop); !r) return unexpected(r.error());
+Result<void> RelpClient::send(std::string_view frames, std::span<const uint32_t> ends, uint32_t first,
+                              std::chrono::milliseconds ack_timeout, const std::stop_token& stop) {
+  if (!tcp_.connected()) return fail(Failure::kTransport, "not connected to " + peer());
+  first_ = first;
+  sent_ = acked_count_ = 0;
+  acked_.assign(ends.size(), 0);
+  while (acked_count_ < ends.size()) {
+    std::size_t outstanding = sent_ - acked_count_;
+    if (sent_ < ends.size() && outstanding < window_) {
+      // At most kFramesPerWrite per write, reading answers in between: with a large window,
+      // unread answers could otherwise fill both socket buffers while a long write waits.
+      std::size_t room = std::min(window_ - outstanding, kFramesPerWrite);
+      std::size_t upto = std::min(ends.size(), sent_ + room);
+      std::size_t from = sent_ == 0 ? 0 : ends[sent_ - 1];
+      if (auto w = tcp_.write_all(frames.substr(from, ends[upto - 1] - from), stop); !w)
+        return fail(Failure::kTransport, w.error().message);
+      sent_ = upto;
+      // Take the acks that are already here without waiting, then send more if they freed
+      // room in the window.
+      bool closed = tcp_.peer_closed(&in_);
+      if (auto r = take_responses(in_); !r) return r;
+      if (auto r = check_session(ends.size(), closed); !r) return r;
       continue;
     }
-    const RelpFrame& f = **parsed;
-    consumed += f.size;
-    if (f.command == "serverclose") return protocol_error(peer() + " is closing the session");
-    if (f.command != "rsp") continue;
-    // Responses come in order; one outside this batch's range is a stale or foreign answer.
-    uint32_t offset = f.txnr >= first ? f.txnr - first : f.txnr + kMaxTxnr - first;
-    if (offset >= count) continue;
-    if (f.data.substr(0, 3) != "200")
-      return protocol_error(peer() + " refused txnr " + std::to_string(f.txnr) + ": " +
-                            std::string(f.data.substr(0, 100)));
-    ++acked;
+    if (auto r = tcp_.read_some(in_, ack_timeout, stop); !r)
+      return fail(Failure::kTransport, r.error().message + " (" +
+                                           std::to_string(sent_ - acked_count_) + " frames unacknowledged)");
+    tcp_.quick_ack();
+    if (auto r = take_responses(in_); !r) return r;
+    if (auto r = check_session(ends.size(), false); !r) return r;
   }
-  in_.erase(0, consumed);
+  if (server_closing_) close();  // all answered; the next batch opens a new session
+  in_.clear();
   return {};
+}
+
+Result<void> RelpClient::check_session(std::size_t total, bool closed) {
+  if (acked_count_ == total) return {};
+  std::string unacked = std::to_string(total - acked_count_) + " frames unacknowledged";
+  if (server_closing_) return fail(Failure::kServerClose, peer() + " closed the session (serverclose) with " + unacked);
+  if (closed) return fail(Failure::kTransport, peer() + " closed the connection with " + unacked);
+  return {};
+}
+
+Result<void> RelpClient::take_responses(std::string_view bytes) {
+  Result<void> outcome;
+  bool ok = reader_.feed(bytes, [&](const relp::Frame& f) {
+    if (outcome) outcome = on_response(f);
+  });
+  in_.clear();
+  if (!outcome) return outcome;
+  if (!ok) return fail(Failure::kProtocol, "malformed frame from " + peer());
+  return {};
+}
+
+Result<void> RelpClient::on_response(const relp::Frame& f) {
+  if (f.command == "serverclose") {  // acks before it still count; the session ends after them
+    server_closing_ = true;
+    return {};
+  }
+  if (f.command != "rsp") return fail(Failure::kProtocol, "unexpected command '" + std::string(f.command) + "' from " + peer());
+  uint32_t offset = f.txnr == 0 ? UINT32_MAX : distance(first_, f.txnr);
+  if (offset >= sent_) return fail(Failure::kProtocol, "rsp for unknown txnr " + std::to_string(f.txnr) + " from " + peer());
+  if (acked_[offset] != 0) return fail(Failure::kProtocol, "repeated rsp for txnr " + std::to_string(f.txnr) + " from " + peer());
+  if (relp::response_code(f.data) != 200)
+    return fail(Failure::kRefused, peer() + " refused txnr " + std::to_string(f.txnr) + ": " +
+                                       std::string(f.data.substr(0, 100)));
+  acked_[offset] = 1;
+  ++acked_count_;
+  return {};
+}
+
+bool RelpClient::peer_closed() {
+  in_.clear();
+  bool closed = tcp_.peer_closed(&in_);
+  if (!closed && in_.empty()) return false;
+  // Nothing is outstanding between batches: any frame now is a serverclose or an error.
+  sent_ = acked_count_ = 0;
+  if (!in_.empty()) (void)take_responses(in_);
+  if (!closed && failure_ == Failure::kNone && !server_closing_) return false;
+  close();
+  return true;
 }
 
 void RelpClient::close() {
@@ -136,6 +134,8 @@ void RelpClient::close() {
   // nothing unacknowledged left; the server treats EOF as the end of the session.
   tcp_.close();
   in_.clear();
+  reader_.reset();
+  server_closing_ = false;
 }
 
 }  // namespace logferry::net

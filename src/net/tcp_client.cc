@@ -89,19 +89,18 @@ Result<void> TcpClient::connect(const Options& options, const std::stop_token& s
   write_timeout_ = options.write_timeout;
   auto deadline = Clock::now() + options.connect_timeout;
 
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* list = nullptr;
-  std::string port = std::to_string(options.port);
-  int gai = ::getaddrinfo(options.host.c_str(), port.c_str(), &hints, &list);
-  if (gai != 0) return unavailable("resolve " + options.host + ": " + gai_strerror(gai));
+  dns_failed_ = false;
+  Resolver& resolver = options.resolver ? *options.resolver : *Resolver::system();
+  auto addresses = resolver.resolve(options.host, options.port, SOCK_STREAM, deadline, stop);
+  if (!addresses) {
+    dns_failed_ = !stop.stop_requested();
+    return unexpected(addresses.error());
+  }
   Result<void> last = unavailable("no address for " + options.host);
-  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    last = connect_address(ai->ai_addr, ai->ai_addrlen, deadline, stop);
+  for (const SocketAddress& a : *addresses) {
+    last = connect_address(a.get(), a.len, deadline, stop);
     if (last) break;
   }
-  ::freeaddrinfo(list);
   if (!last) return last;
 
   if (options.tls) {
@@ -152,19 +151,25 @@ Result<void> TcpClient::handshake(const Options& options, Clock::time_point dead
   }
 }
 
-bool TcpClient::peer_closed() {
+bool TcpClient::peer_closed(std::string* received) {
   if (fd_ < 0) return true;
   char buf[4096];
   while (true) {
     if (ssl_ != nullptr) {
       ERR_clear_error();
       int r = SSL_read(ssl_, buf, sizeof(buf));
-      if (r > 0) continue;  // discard what the peer sent (TLS 1.3 tickets are handled inside)
+      if (r > 0) {  // TLS 1.3 tickets are handled inside and never show up here
+        if (received != nullptr) received->append(buf, static_cast<std::size_t>(r));
+        continue;
+      }
       int e = SSL_get_error(ssl_, r);
       return !(e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE);
     }
     ssize_t r = ::recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);
-    if (r > 0) continue;
+    if (r > 0) {
+      if (received != nullptr) received->append(buf, static_cast<std::size_t>(r));
+      continue;
+    }
     if (r == 0) return true;  // FIN
     if (errno == EINTR) continue;
     return !(errno == EAGAIN || errno == EWOULDBLOCK);  // RST and friends
@@ -249,6 +254,13 @@ Result<std::size_t> TcpClient::read_some(std::string& out, std::chrono::millisec
     }
     return unavailable("read from " + peer_ + ": " + errno_text(errno));
   }
+}
+
+void TcpClient::quick_ack() {
+  if (fd_ < 0) return;
+  int one = 1;
+  // Linux clears TCP_QUICKACK again by itself, so it is set after each read.
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
 }
 
 void TcpClient::close() {

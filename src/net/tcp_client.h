@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "net/resolver.h"
 #include "net/tls_context.h"
 
 struct ssl_st;  // SSL
@@ -36,6 +37,8 @@ class TcpClient {
     // TLS: SNI and the name checked against the certificate; empty = host. An IP address is
     // checked against the certificate's IP SANs and not sent as SNI.
     std::string server_name;
+    // Resolves host on every connect (null: Resolver::system()); within connect_timeout.
+    std::shared_ptr<Resolver> resolver;
   };
 
   TcpClient() = default;
@@ -43,13 +46,19 @@ class TcpClient {
   TcpClient(const TcpClient&) = delete;
   TcpClient& operator=(const TcpClient&) = delete;
 
-  // Resolves host, tries each address until one connects, then does the TLS handshake.
-  // Errors are kUnavailable (retry later) or kInvalidArgument (certificate rejected, bad host).
+  // Resolves host (again on every call), tries each address until one connects, then does the
+  // TLS handshake. Errors are kUnavailable (retry later) or kInvalidArgument (certificate
+  // rejected, bad host); dns_failed() tells a failed name lookup from a failed connect.
   Result<void> connect(const Options& options, const std::stop_token& stop);
+  bool dns_failed() const { return dns_failed_; }
   bool connected() const { return fd_ >= 0; }
   // Checks without blocking whether the peer has closed or reset the connection. Bytes the
-  // peer sent (a syslog receiver sends none) are read and discarded.
-  bool peer_closed();
+  // peer sent are appended to `received`, or discarded when it is null (a syslog receiver
+  // sends none).
+  bool peer_closed(std::string* received = nullptr);
+  // Sends the ACK for what was read now instead of after the delayed-ACK timer (~40 ms): a
+  // peer whose Nagle holds its next small reply until that ACK (RELP acks) answers at once.
+  void quick_ack();
   // Writes all of data. On error the connection is unusable: close() and reconnect.
   Result<void> write_all(std::string_view data, const std::stop_token& stop);
   // Reads what is available (waiting up to `timeout` for the first byte) and appends it to `out`.
@@ -73,6 +82,7 @@ class TcpClient {
 
   int fd_ = -1;
   ssl_st* ssl_ = nullptr;
+  bool dns_failed_ = false;
   std::chrono::milliseconds write_timeout_{30'000};
   std::string peer_;
 };

@@ -254,6 +254,10 @@ void TcpServer::accept_next() {
       accept_next();
       return;
     }
+    if (options_.no_delay) {
+      asio::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+    }
     asio::error_code peer_ec;
     auto peer = socket.remote_endpoint(peer_ec);
     std::string peer_ip = peer_ec ? std::string() : peer.address().to_string();

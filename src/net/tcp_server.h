@@ -69,6 +69,9 @@ class TcpServer {
     std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
     std::size_t read_buffer_bytes = 64 * 1024;
     std::shared_ptr<asio::ssl::context> tls;  // null: plain TCP
+    // TCP_NODELAY on accepted sockets: a server that answers (RELP acks) must not hold its
+    // small replies back for the sender's delayed ACK (Nagle).
+    bool no_delay = false;
   };
   using HandlerFactory = std::function<std::unique_ptr<ConnectionHandler>(Connection&)>;
 

@@ -1,6 +1,5 @@
 #include "net/udp_client.h"
 
-#include <netdb.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -9,27 +8,27 @@
 
 namespace logferry::net {
 
-Result<void> UdpClient::open(const std::string& host, uint16_t port) {
+Result<void> UdpClient::open(const std::string& host, uint16_t port, const std::stop_token& stop,
+                             std::chrono::milliseconds timeout, Resolver* resolver) {
   close();
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* list = nullptr;
-  std::string port_text = std::to_string(port);
-  int gai = ::getaddrinfo(host.c_str(), port_text.c_str(), &hints, &list);
-  if (gai != 0) return unexpected(ErrorCode::kUnavailable, "resolve " + host + ": " + gai_strerror(gai));
+  dns_failed_ = false;
+  Resolver& r = resolver != nullptr ? *resolver : *Resolver::system();
+  auto addresses = r.resolve(host, port, SOCK_DGRAM, Resolver::Clock::now() + timeout, stop);
+  if (!addresses) {
+    dns_failed_ = !stop.stop_requested();
+    return unexpected(addresses.error());
+  }
   std::string last_error = "no address for " + host;
-  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    fd_ = ::socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  for (const SocketAddress& a : *addresses) {
+    fd_ = ::socket(a.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
       last_error = std::string("socket: ") + std::strerror(errno);
       continue;
     }
-    if (::connect(fd_, ai->ai_addr, ai->ai_addrlen) == 0) break;
-    last_error = "connect " + host + ":" + port_text + ": " + std::strerror(errno);
+    if (::connect(fd_, a.get(), a.len) == 0) break;
+    last_error = "connect " + a.to_string() + ": " + std::strerror(errno);
     close();
   }
-  ::freeaddrinfo(list);
   if (fd_ < 0) return unexpected(ErrorCode::kUnavailable, last_error);
   return {};
 }

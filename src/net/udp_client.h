@@ -13,13 +13,17 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
+#include <stop_token>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.h"
+#include "net/resolver.h"
 
 namespace logferry::net {
 
@@ -30,7 +34,12 @@ class UdpClient {
   UdpClient(const UdpClient&) = delete;
   UdpClient& operator=(const UdpClient&) = delete;
 
-  Result<void> open(const std::string& host, uint16_t port);
+  // Resolves host (again on every call; null resolver: Resolver::system()) within `timeout`,
+  // and connects to the first address that takes it. dns_failed() after a failed name lookup.
+  Result<void> open(const std::string& host, uint16_t port, const std::stop_token& stop = {},
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                    Resolver* resolver = nullptr);
+  bool dns_failed() const { return dns_failed_; }
   bool is_open() const { return fd_ >= 0; }
   void close();
 
@@ -43,6 +52,7 @@ class UdpClient {
 
  private:
   int fd_ = -1;
+  bool dns_failed_ = false;
   std::vector<mmsghdr> headers_;  // reused: no allocation per batch once grown
   std::vector<iovec> iovecs_;
 };

@@ -1,6 +1,5 @@
 #include "template/condition.h"
 
-#include <re2/re2.h>
 
 #include <charconv>
 #include <cstring>
@@ -11,6 +10,7 @@
 
 #include "core/field_path.h"
 #include "core/time_util.h"
+#include "template/ruby_regex.h"
 
 namespace logferry {
 
@@ -46,12 +46,12 @@ struct Node {
 };
 
 // A regex operand. Plain text (`/ERROR/`, the common case) is a substring search, which is
-// several times cheaper than an RE2 call and means the same thing.
+// several times cheaper than a regex call and means the same thing.
 struct Matcher {
-  std::unique_ptr<re2::RE2> re;
+  std::optional<RubyRegex> re;
   std::string literal;
   bool matches(std::string_view s) const {
-    return re ? re2::RE2::PartialMatch(s, *re) : s.find(literal) != std::string_view::npos;
+    return re ? re->search(s) : s.find(literal) != std::string_view::npos;
   }
 };
 
@@ -328,12 +328,6 @@ bool is_bare_char(char c) {
 }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// RE2 quotes the pattern in its errors; hide the "(?m)" we prepend.
-std::string without_mode_prefix(std::string message) {
-  if (auto at = message.find("(?m)"); at != std::string::npos) message.erase(at, 4);
-  return message;
-}
 
 std::string column(std::size_t pos) { return "at column " + std::to_string(pos + 1); }
 
@@ -652,12 +646,9 @@ class Parser {
       if (is_plain_text(tok_.text)) {
         matcher.literal = tok_.text;
       } else {
-        re2::RE2::Options options;
-        options.set_log_errors(false);
-        // Ruby (Logstash) regexes: ^ and $ match at line boundaries.
-        matcher.re = std::make_unique<re2::RE2>("(?m)" + tok_.text, options);
-        if (!matcher.re->ok())
-          return fail(rhs_pos, "invalid regex: " + without_mode_prefix(matcher.re->error()));
+        auto re = RubyRegex::compile(tok_.text);
+        if (!re) return fail(rhs_pos, "invalid regex: " + re.error().message);
+        matcher.re = std::move(*re);
       }
       n.rhs = static_cast<int>(out_.matchers.size());
       out_.matchers.push_back(std::move(matcher));

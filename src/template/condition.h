@@ -6,7 +6,7 @@
 //   operands   [a][b]  a.b  message  @timestamp    field references (bare names are ours)
 //              "text"  'text'  42  -1.5  true  false  ["a", 1]  /regex/
 //   compare    ==  !=  <  >  <=  >=                 strings lexicographic, numbers numeric
-//   regex      =~  !~                               RE2, unanchored; right side /re/ or "re"
+//   regex      =~  !~                               Ruby regex (PCRE2), unanchored; /re/ or "re"
 //   membership in  not in                           array element, or substring of a string
 //   boolean    !  and  nand  or  xor  ( )           and/nand bind tighter than or/xor
 //   alone      a field is true when present and not false, "", "false" or null

@@ -8,7 +8,7 @@ namespace logferry {
 namespace {
 
 // docs/configuration.md is generated from the schemas; this keeps the committed copy honest.
-// To refresh it: build/logferry docs > docs/configuration.md
+// To refresh it: scripts/refresh-docs.sh
 TEST(ReferenceDocsTest, CommittedReferenceMatchesTheSchemas) {
   std::string committed = testing::read_file(testing::source_dir() / "docs/configuration.md");
   EXPECT_EQ(committed, app::reference_markdown())

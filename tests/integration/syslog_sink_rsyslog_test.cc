@@ -4,7 +4,10 @@
 // Every line must arrive exactly once with the right fields (at least once across a restart).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -33,6 +36,7 @@ class Rsyslog {
     tcp_port_ = free_tcp_port();
     udp_port_ = free_udp_port();
     relp_port_ = free_tcp_port();
+    relp_tls_port_ = free_tcp_port();
   }
   ~Rsyslog() { stop(); }
 
@@ -53,8 +57,16 @@ class Rsyslog {
     } else {
       conf << "module(load=\"imtcp\")\n";
     }
-    conf << "module(load=\"imudp\")\nmodule(load=\"imrelp\")\n"
-         << "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" << relp_port_ << "\")\n"
+    // imrelp's TLS is librelp's: Debian's librelp0 links both GnuTLS and OpenSSL; OpenSSL is
+    // chosen so the same certificates and verification rules apply as for imtcp above.
+    conf << "module(load=\"imudp\")\nmodule(load=\"imrelp\" tls.tlslib=\"openssl\")\n"
+         << "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" << relp_port_ << "\")\n";
+    if (tls_) {
+      conf << "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" << relp_tls_port_
+           << "\" tls=\"on\" tls.cacert=\"" << d << "/ca.pem\" tls.mycert=\"" << d
+           << "/server.pem\" tls.myprivkey=\"" << d << "/server.key\" tls.authmode=\"certvalid\")\n";
+    }
+    conf
          << "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" << tcp_port_ << "\")\n"
          << "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" << udp_port_ << "\")\n"
          << "template(name=\"t\" type=\"string\" string=\"%hostname%\\t%app-name%\\t%procid%\\t"
@@ -78,6 +90,7 @@ class Rsyslog {
   uint16_t tcp_port() const { return tcp_port_; }
   uint16_t udp_port() const { return udp_port_; }
   uint16_t relp_port() const { return relp_port_; }
+  uint16_t relp_tls_port() const { return relp_tls_port_; }
 
   std::vector<Received> received() const {
     std::vector<Received> out;
@@ -102,7 +115,7 @@ class Rsyslog {
  private:
   const TempDir& dir_;
   bool tls_;
-  uint16_t tcp_port_, udp_port_, relp_port_;
+  uint16_t tcp_port_, udp_port_, relp_port_, relp_tls_port_;
   int starts_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
@@ -249,6 +262,23 @@ TEST_F(SyslogSinkRsyslogTest, RelpAcknowledgedDelivery) {
              "    address: 127.0.0.1:" + std::to_string(rs.relp_port()) +
                  "\n    mode: relp\n    rfc: rfc5424\n    appname: relp-app\n",
              test_lines(300, true), false, "node-a.example", "relp-app");
+}
+
+// RELP over TLS into imrelp tls="on" with tls.authmode certvalid: the client certificate must be
+// signed by the CA, and logferry verifies the server's certificate and IP SAN.
+TEST_F(SyslogSinkRsyslogTest, RelpOverTlsWithVerificationAndClientCertificate) {
+  make_certificates(dir_);
+  if (HasFatalFailure()) return;
+  Rsyslog rs(dir_, true);
+  rs.start();
+  ASSERT_TRUE(wait_until([&] { return tcp_port_open(rs.relp_tls_port()); }, 15s, "imrelp TLS listening"));
+  std::string d = dir_.path().string();
+  round_trip(rs,
+             "    address: 127.0.0.1:" + std::to_string(rs.relp_tls_port()) +
+                 "\n    mode: relp\n    rfc: rfc5424\n    appname: relp-tls\n    window_size: 16\n"
+                 "    tls: { enabled: true, verify: true, ca_file: " + d + "/ca.pem, cert_file: " + d +
+                 "/client.pem, key_file: " + d + "/client.key }\n",
+             test_lines(300, true), false, "node-a.example", "relp-tls");
 }
 
 TEST_F(SyslogSinkRsyslogTest, TlsWithVerificationAndClientCertificate) {
@@ -491,6 +521,76 @@ TEST_F(SyslogSinkRsyslogTest, KubernetesLogsToRsyslogEndToEnd) {
     }
     EXPECT_TRUE(r.msgid == "stdout" || r.msgid == "stderr") << r.msgid;
   }
+}
+
+// Throughput check, not a timed test (run it by hand with --gtest_also_run_disabled_tests):
+// 5,000 lines/s offered in batches of 50 for 10 s, into a real imrelp, once through logferry's
+// RELP client and once through rsyslog's own omrelp (fed over imtcp at the same pace). Prints
+// delivered lines/s for both. LOGFERRY_BENCH_BINARY=/path/to/logferry compares another build.
+// Figures: docs/syslog_sink.md "RELP".
+template <class Write>
+double offer_paced(Rsyslog& rs, int total, Write&& write) {
+  constexpr int kBatch = 50;
+  auto start = std::chrono::steady_clock::now();
+  for (int sent = 0; sent < total; sent += kBatch) {
+    std::string chunk;
+    for (int i = sent; i < sent + kBatch; ++i) chunk += "bench line " + std::to_string(i) + "\n";
+    write(chunk);
+    std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * (sent + kBatch) / 5000));
+  }
+  wait_until([&] { return rs.received().size() >= static_cast<std::size_t>(total); }, 120s, "all bench lines");
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(rs.received().size()) / seconds;
+}
+
+TEST_F(SyslogSinkRsyslogTest, DISABLED_RelpThroughputAgainstOmrelp) {
+  constexpr int kTotal = 50'000;
+  const char* other = std::getenv("LOGFERRY_BENCH_BINARY");
+  std::string binary = other != nullptr ? other : logferry_binary().string();
+  double logferry_rate = 0, omrelp_rate = 0;
+  {
+    TempDir dir;
+    Rsyslog rs(dir, false);
+    rs.start();
+    auto conf = dir.write("logferry.yaml",
+                          "data_dir: " + (dir.path() / "data").string() +
+                              "\nsources: { in: { type: stdin } }\nsinks:\n  out:\n    type: syslog\n"
+                              "    inputs: [in]\n    address: 127.0.0.1:" + std::to_string(rs.relp_port()) +
+                              "\n    mode: relp\n    rfc: rfc5424\n");
+    ChildProcess::Options o;
+    o.argv = {binary, "run", "-c", conf.string()};
+    o.output_dir = dir.path();
+    o.name = "logferry";
+    o.stdin_pipe = true;
+    ChildProcess lf(o);
+    logferry_rate = offer_paced(rs, kTotal, [&](const std::string& c) { lf.write_stdin(c); });
+    lf.close_stdin();
+    lf.wait(20s);
+  }
+  {
+    TempDir dir;
+    Rsyslog rs(dir, false);
+    rs.start();
+    uint16_t in_port = free_tcp_port();
+    auto conf = dir.write("sender.conf",
+                          "global(workDirectory=\"" + dir.path().string() + "\")\n"
+                          "module(load=\"imtcp\")\nmodule(load=\"omrelp\")\n"
+                          "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + std::to_string(in_port) +
+                              "\" ruleset=\"fwd\")\n"
+                          "ruleset(name=\"fwd\") { action(type=\"omrelp\" target=\"127.0.0.1\" port=\"" +
+                              std::to_string(rs.relp_port()) + "\" template=\"RSYSLOG_SyslogProtocol23Format\" queue.type=\"LinkedList\") }\n");
+    ChildProcess sender({{rsyslogd_path().string(), "-n", "-M", rsyslog_module_dir().string(), "-f",
+                          conf.string(), "-i", (dir.path() / "sender.pid").string()},
+                         {}, dir.path(), "rsyslogd-sender"});
+    ASSERT_TRUE(wait_until([&] { return tcp_port_open(in_port); }, 15s, "sender listening"));
+    int fd = tcp_connect(in_port);
+    ASSERT_GE(fd, 0);
+    omrelp_rate = offer_paced(rs, kTotal, [&](const std::string& c) { send_all(fd, c); });
+    ::close(fd);
+  }
+  std::printf("[ measure  ] RELP, 5000 lines/s offered in batches of 50: logferry %.0f lines/s, "
+              "rsyslog omrelp %.0f lines/s\n", logferry_rate, omrelp_rate);
+  EXPECT_GT(logferry_rate, 0);
 }
 
 }  // namespace

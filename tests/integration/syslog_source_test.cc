@@ -254,6 +254,24 @@ TEST(SyslogSourceIntegration, RsyslogTlsOssl) {
   expect_each_once(lf, "tls", 1000);
 }
 
+// omrelp tls="on" into the relp source with a certificate: RELP over TLS, acknowledged.
+TEST(SyslogSourceIntegration, RsyslogOmrelpOverTls) {
+  if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
+  TempDir dir;
+  make_certs(dir);
+  uint16_t port = free_tcp_port();
+  std::string d = dir.path().string();
+  Logferry lf(dir, source_yaml("relp", port,
+                               "    tls: { cert_file: " + d + "/server.pem, key_file: " + d + "/server.key }\n"));
+  auto input = write_lines(dir, "in.log", "relptls", 2000);
+  // tls.authmode certvalid: omrelp checks logferry's certificate against the CA.
+  Rsyslog rs(dir, "module(load=\"omrelp\" tls.tlslib=\"openssl\")\n", "",
+             "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"" + std::to_string(port) +
+                 "\" tls=\"on\" tls.cacert=\"" + d + "/ca.pem\" tls.authmode=\"certvalid\" "
+                 "template=\"RSYSLOG_SyslogProtocol23Format\")",
+             input);
+  expect_each_once(lf, "relptls", 2000);
+}
 
 TEST(SyslogSourceIntegration, ValidateReportsBadOptions) {
   TempDir dir;

@@ -119,6 +119,10 @@ TEST_F(ConditionTest, RegexOperators) {
   EXPECT_FALSE(eval(R"([message] !~ /timeout$/)"));
   EXPECT_TRUE(eval(R"([message] =~ "E.ROR")"));  // a string on the right is a regex too
   EXPECT_TRUE(eval(R"([message] =~ "\d+")"));
+  // Ruby's dialect, as Logstash reads it: look-around and back-references work.
+  EXPECT_TRUE(eval(R"([message] =~ /(?<=500 )ERROR(?= timeout)/)"));
+  EXPECT_FALSE(eval(R"([message] =~ /(?<!500 )ERROR/)"));
+  EXPECT_FALSE(eval(R"([message] =~ /\b(\w+) \1\b/)"));
   // only strings match; a missing field never matches
   EXPECT_FALSE(eval("[code] =~ /404/"));
   EXPECT_FALSE(eval("[missing] =~ /./"));

@@ -1,6 +1,7 @@
 #include "config/logstash/plugin_adapters.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace logferry::config::logstash {
 
@@ -177,6 +178,127 @@ void adapt_syslog_input(AdaptContext& ctx) {
 
 void adapt_stdin(AdaptContext& ctx) { line_codec_only(ctx); }
 
+// ---- file input (tail mode) ----
+// A string or an array of strings as a list; nullopt (and an error) otherwise.
+std::optional<ConfValue> string_list(AdaptContext& ctx, const Attribute& a) {
+  ConfValue list;
+  list.kind = ConfValue::Kind::kArray;
+  list.line = a.line;
+  if (a.value.kind != ConfValue::Kind::kArray) {
+    if (!ctx.scalar(a)) return std::nullopt;
+    list.items.push_back(scalar_value(a.value.text, a.line));
+    return list;
+  }
+  for (const auto& item : a.value.items) {
+    if (!item.is_scalar()) {
+      ctx.error(item.line, a.name + ": must be a string or an array of strings");
+      return std::nullopt;
+    }
+    list.items.push_back(scalar_value(item.text, item.line));
+  }
+  return list;
+}
+
+// Logstash's FriendlyDurations: a number of seconds, or "<number> <unit>" (us, ms, s, m, h,
+// d, w and their long names) -> our "<n>ms".
+std::optional<std::string> friendly_duration(AdaptContext& ctx, const Attribute& a) {
+  auto text = ctx.scalar(a);
+  if (!text) return std::nullopt;
+  static const std::vector<std::pair<std::vector<std::string_view>, double>> kUnits = {
+      {{"us", "usec", "usecs", "microsecond", "microseconds"}, 0.001},
+      {{"ms", "msec", "msecs", "millisecond", "milliseconds"}, 1},
+      {{"", "s", "sec", "secs", "second", "seconds"}, 1000},
+      {{"m", "min", "mins", "minute", "minutes"}, 60e3},
+      {{"h", "hr", "hrs", "hour", "hours"}, 3600e3},
+      {{"d", "day", "days"}, 86400e3},
+      {{"w", "wk", "wks", "week", "weeks"}, 604800e3}};
+  std::size_t end = 0;
+  double number = 0;
+  try {
+    number = std::stod(*text, &end);
+  } catch (...) {
+    end = 0;
+  }
+  std::string unit = text->substr(end);
+  unit.erase(0, unit.find_first_not_of(' '));
+  for (const auto& [names, ms] : kUnits) {
+    if (end == 0 || number < 0 || std::find(names.begin(), names.end(), unit) == names.end())
+      continue;
+    return std::to_string(static_cast<int64_t>(std::ceil(number * ms))) + "ms";
+  }
+  ctx.error(a.line, a.name + ": '" + *text + "' is not a duration (seconds, or e.g. \"5 seconds\", \"1 hour\")");
+  return std::nullopt;
+}
+
+void file_input_paths(AdaptContext& ctx) {
+  auto path = ctx.take("path");
+  if (!path) {
+    ctx.error(ctx.plugin().line, "setting 'path' is required");
+    return;
+  }
+  auto list = string_list(ctx, *path);
+  if (!list) return;
+  for (const auto& item : list->items) {
+    if (item.text.empty() || item.text.front() != '/')
+      ctx.error(item.line, "path: '" + item.text + "' must be absolute, as Logstash requires");
+    // Ruby's Dir.glob has these; glob(3) would read them differently.
+    if (item.text.find("**") != std::string::npos)
+      ctx.error(item.line, "path: '" + item.text + "': recursive '**' is not supported (write each level, e.g. /var/log/*/*.log)");
+    if (item.text.find('{') != std::string::npos)
+      ctx.error(item.line, "path: '" + item.text + "': '{a,b}' alternatives are not supported (list the paths in an array)");
+  }
+  ctx.primary().settings.push_back({"include", path->line, *list});
+  // Logstash matches exclude against the file name; the native source does that for patterns
+  // without '/' (exclude_names).
+  if (auto exclude = ctx.take("exclude"))
+    if (auto e = string_list(ctx, *exclude)) ctx.primary().settings.push_back({"exclude", exclude->line, *e});
+}
+
+void adapt_file_input(AdaptContext& ctx) {
+  line_codec_only(ctx);
+  file_input_paths(ctx);
+  auto& out = ctx.primary().settings;
+  // Logstash treats files as live streams unless told otherwise: its default is end.
+  std::string start = "end";
+  int start_line = ctx.plugin().line;
+  if (auto a = ctx.take("start_position")) {
+    start = ctx.scalar(*a).value_or("end");
+    start_line = a->line;
+    if (start != "beginning" && start != "end") {
+      ctx.error(a->line, "start_position: '" + start + "' is not beginning or end");
+      start = "end";
+    }
+  }
+  out.push_back({"read_from", start_line, scalar_value(start, start_line)});
+  if (auto a = ctx.take("mode"); a && ctx.scalar(*a) != std::optional<std::string>("tail"))
+    ctx.error(a->line, "mode: only 'tail' is supported (read mode, which reads whole files once "
+                       "and then deletes or logs them, is not)");
+  if (auto a = ctx.take("delimiter")) {
+    auto text = ctx.scalar(*a);  // a real newline, or "\n" as written without config.support_escapes
+    if (text && *text != "\n" && *text != "\\n")
+      ctx.error(a->line, "delimiter: only \"\\n\" is supported");
+  }
+  if (auto a = ctx.take("ecs_compatibility"); a && ctx.scalar(*a) != std::optional<std::string>("disabled"))
+    ctx.error(a->line, "ecs_compatibility: only 'disabled' is supported (fields message, path, host)");
+  if (auto a = ctx.take("sincedb_path"))
+    if (auto text = ctx.scalar(*a)) out.push_back({"checkpoint_file", a->line, scalar_value(*text, a->line)});
+  if (auto a = ctx.take("max_open_files"))
+    if (auto text = ctx.scalar(*a)) out.push_back({"max_open_files", a->line, scalar_value(*text, a->line)});
+  if (auto a = ctx.take("discover_interval")) {
+    auto text = ctx.scalar(*a);
+    if (text && (text->empty() || text->find_first_not_of("0123456789") != std::string::npos || *text == "0"))
+      ctx.error(a->line, "discover_interval: must be a positive whole number");
+  }
+  static const std::pair<const char*, const char*> kDurations[] = {
+      {"stat_interval", "glob_interval"},
+      {"close_older", "close_idle_after"},
+      {"ignore_older", "ignore_older"},
+      {"sincedb_write_interval", "checkpoint_interval"}};
+  for (const auto& [logstash, native] : kDurations)
+    if (auto a = ctx.take(logstash))
+      if (auto d = friendly_duration(ctx, *a)) out.push_back({native, a->line, scalar_value(*d, a->line)});
+}
+
 // stdout's default codec is rubydebug (a Ruby hash dump for humans); we print JSON lines.
 void adapt_stdout(AdaptContext& ctx) {
   auto c = take_codec(ctx);
@@ -333,7 +455,34 @@ const std::vector<PluginSpec>& plugin_specs() {
        adapt_stdin},
       {S::kInput, "tcp", "", "Not supported yet.", false, {}, {}, nullptr},
       {S::kInput, "udp", "", "Not supported yet.", false, {}, {}, nullptr},
-      {S::kInput, "file", "", "Not supported yet.", false, {}, {}, nullptr},
+      {S::kInput, "file", "file",
+       "Tails files in tail mode, as Logstash's file input: one event per line with `message`, "
+       "`path`, `host`, `@timestamp` (see docs/file_source.md).",
+       false,
+       {{"path", "`include` (string or array; absolute paths, glob(3) globs: `**` and `{a,b}` are errors)"},
+        {"exclude", "`exclude`; a pattern without `/` matches the file name, as in Logstash"},
+        {"start_position", "`read_from` (beginning, end); Logstash's default `end` is kept"},
+        {"mode", "`tail` only"},
+        {"sincedb_path", "`checkpoint_file` (our format, not sincedb's; `/dev/null` = not kept)"},
+        {"stat_interval", "`glob_interval` (seconds or e.g. \"1 second\")"},
+        {"discover_interval", "accepted: discovery runs every stat_interval, and at once with inotify"},
+        {"close_older", "`close_idle_after`"},
+        {"ignore_older", "`ignore_older`: old files are read from their end"},
+        {"sincedb_write_interval", "`checkpoint_interval`"},
+        {"max_open_files", "`max_open_files`"},
+        {"delimiter", "\"\\n\" only"},
+        {"ecs_compatibility", "`disabled` only"},
+        {"codec", "line or plain"}},
+       {{"file_completed_action", "not supported: read mode only, and only tail mode is"},
+        {"file_completed_log_path", "not supported: read mode only, and only tail mode is"},
+        {"exit_after_read", "not supported: read mode only, and only tail mode is"},
+        {"file_chunk_size", "not supported: files are read 1 MiB at a time (`read_buffer`)"},
+        {"file_chunk_count", "not supported: each file is read up to 8 MiB per turn"},
+        {"file_sort_by", "not supported: files are read in the order they are found"},
+        {"file_sort_direction", "not supported: files are read in the order they are found"},
+        {"check_archive_validity", "not supported: read mode only"},
+        {"sincedb_clean_after", "not supported: positions of files gone are dropped once delivered"}},
+       adapt_file_input},
       {S::kFilter, "mutate", "mutate", "Logstash mutate.", true, {}, {}, nullptr},
       {S::kFilter, "grok", "grok", "Logstash grok.", true, {}, {}, nullptr},
       {S::kFilter, "dissect", "dissect", "Logstash dissect.", true, {}, {}, nullptr},

@@ -9,6 +9,7 @@ using syslog::Rfc;
 using syslog::SyslogEncoder;
 
 void SyslogSink::TlsOptions::describe(config::Schema<TlsOptions>& s) {
+  s.field("enabled", &TlsOptions::enabled).doc("mode relp: RELP over TLS (as omrelp tls=\"on\"); mode tls is always TLS.");
   s.field("ca_file", &TlsOptions::ca_file).doc("CA certificate file(s) or directories (PEM); = ssl_certificate_authorities.");
   s.field("cert_file", &TlsOptions::cert_file).doc("Client certificate (PEM); = ssl_certificate.");
   s.field("key_file", &TlsOptions::key_file).doc("Client key (PEM); = ssl_key.");
@@ -23,7 +24,7 @@ void SyslogSink::describe(config::Schema<Options>& s) {
   s.field("port", &Options::port).range(1, 65535).doc("Receiver port (with host).");
   s.field("address", &Options::address).doc("HOST:PORT, instead of host and port.");
   s.field("mode", &Options::mode).one_of({"udp", "tcp", "tls", "relp"})
-      .doc("Transport (default udp, as logstash-output-syslog); relp: acknowledged delivery (plain TCP).");
+      .doc("Transport (default udp, as logstash-output-syslog); relp: acknowledged delivery (TCP, or TLS with tls.enabled).");
   s.field("protocol", &Options::protocol).one_of({"udp", "tcp", "ssl-tcp"})
       .doc("logstash-output-syslog's name for mode (ssl-tcp = tls).");
   s.field("rfc", &Options::rfc).one_of({"rfc3164", "rfc5424"}).doc("Frame format.");
@@ -59,6 +60,8 @@ void SyslogSink::describe(config::Schema<Options>& s) {
   s.field("tls", &Options::tls).doc("Native spelling of the ssl_* settings.");
   s.field("max_datagram_bytes", &Options::max_datagram_bytes).range(480, 65507)
       .doc("UDP: longer frames are cut at a UTF-8 boundary and counted.");
+  s.field("window_size", &Options::window_size).alias("windowSize").range(1, 100000)
+      .doc("RELP: most frames sent and not yet acknowledged (omrelp's windowSize, default 128).");
 
   s.check([](const Options& o, config::CheckContext& c) {
     bool has_host = !o.host.empty() || o.port != 0;
@@ -93,6 +96,12 @@ void SyslogSink::describe(config::Schema<Options>& s) {
     bool has_cert = !o.ssl_certificate.empty() || !o.tls.cert_file.empty();
     bool has_key = !o.ssl_key.empty() || !o.tls.key_file.empty();
     if (has_cert != has_key) c.error(has_cert ? "ssl_certificate" : "ssl_key", "needs both ssl_certificate and ssl_key");
+    if (o.tls.enabled.value_or(false) && mode != "relp" && mode != "tls")
+      c.error("tls", "enabled applies to mode relp (for TCP use mode: tls)");
+    bool tls_settings = !o.tls.ca_file.empty() || !o.ssl_certificate_authorities.empty() || has_cert ||
+                        o.tls.verify.has_value() || o.ssl_verify;
+    if (mode == "relp" && tls_settings && !o.tls.enabled.value_or(false))
+      c.error("tls", "TLS settings with mode relp need tls.enabled: true (else RELP would go out unencrypted)");
   });
 }
 
@@ -106,6 +115,7 @@ Result<std::unique_ptr<Sink>> SyslogSink::build(const Options& o, BuildContext& 
   net::parse_framing(o.framing, settings.framing);
   settings.max_datagram_bytes = static_cast<std::size_t>(o.max_datagram_bytes);
   settings.reconnect_interval = o.reconnect_interval;
+  settings.relp_window = static_cast<std::size_t>(o.window_size);
 
   net::TcpClient::Options& conn = settings.connection;
   if (!o.address.empty()) {
@@ -120,7 +130,8 @@ Result<std::unique_ptr<Sink>> SyslogSink::build(const Options& o, BuildContext& 
   conn.connect_timeout = o.connect_timeout;
   conn.write_timeout = o.write_timeout;
 
-  if (settings.mode == Mode::kTls) {
+  bool relp_tls = settings.mode == Mode::kRelp && o.tls.enabled.value_or(false);
+  if (settings.mode == Mode::kTls || relp_tls) {
     net::TlsClientConfig tls;
     tls.verify = o.tls.verify.value_or(o.ssl_verify);
     auto resolve = [&](const std::string& p) {
@@ -179,18 +190,27 @@ Result<std::unique_ptr<Sink>> SyslogSink::build(const Options& o, BuildContext& 
       counter("logferry_syslog_sink_invalid_priority_total", "Invalid priority values (sent as 13)"),
       counter("logferry_syslog_sink_invalid_structured_data_total",
               "structured_data that is not valid RFC 5424 SD (sent as '-')"),
-      &ctx.metrics.gauge("logferry_syslog_sink_connected", "1 while connected (tcp/tls)", labels),
+      counter("logferry_syslog_sink_dns_errors_total", "Failed host name lookups (retried with backoff)"),
+      counter("logferry_syslog_sink_relp_protocol_errors_total",
+              "RELP responses that break the protocol (unknown or repeated txnr, bad frame): session dropped, unacknowledged frames resent"),
+      counter("logferry_syslog_sink_relp_refused_total",
+              "RELP messages the receiver answered with a status other than 200 (resent on a new session)"),
+      &ctx.metrics.gauge("logferry_syslog_sink_connected", "1 while connected (tcp/tls/relp)", labels),
   };
   SyslogEncoder encoder(std::move(ec), ctx.clock);
   return std::unique_ptr<Sink>(std::make_unique<SyslogSink>(std::move(settings), std::move(encoder), m));
 }
 
 SyslogSink::SyslogSink(Settings settings, SyslogEncoder encoder, Metrics metrics)
-    : settings_(std::move(settings)), encoder_(std::move(encoder)), metrics_(metrics) {}
+    : settings_(std::move(settings)),
+      encoder_(std::move(encoder)),
+      metrics_(metrics),
+      relp_(settings_.relp_window) {}
 
 void SyslogSink::encode(const EventBatch& batch, bool count_stats) {
   buffer_.clear();
   datagram_ranges_.clear();
+  relp_frame_ends_.clear();
   const bool udp = settings_.mode == Mode::kUdp;
   const bool relp = settings_.mode == Mode::kRelp;
   uint64_t truncated = 0;
@@ -207,6 +227,7 @@ void SyslogSink::encode(const EventBatch& batch, bool count_stats) {
       datagram_ranges_.emplace_back(static_cast<uint32_t>(start), static_cast<uint32_t>(size));
     } else if (relp) {
       relp_.frame_syslog_in_place(buffer_, start);
+      relp_frame_ends_.push_back(static_cast<uint32_t>(buffer_.size()));
     } else {
       net::frame_in_place(buffer_, start, settings_.framing);
     }
@@ -250,7 +271,7 @@ Delivery SyslogSink::send(const EventBatch& batch, const std::stop_token& stop) 
     encoded_batch_ = &batch;
     datagrams_sent_ = 0;
   }
-  Delivery d = settings_.mode == Mode::kUdp ? send_datagrams() : send_stream(stop);
+  Delivery d = settings_.mode == Mode::kUdp ? send_datagrams(stop) : send_stream(stop);
   if (d != Delivery::kRetry) encoded_batch_ = nullptr;
   return d;
 }
@@ -266,6 +287,7 @@ bool SyslogSink::open_connection(Connection& connection, Open&& open, std::strin
   if (now < next_connect_at_) return false;
   if (auto r = open(); !r) {
     metrics_.connect_errors->add();
+    if (connection.dns_failed()) metrics_.dns_errors->add();
     next_connect_at_ = now + settings_.reconnect_interval;
     had_failure_ = true;
     last_error_ = r.error().message;  // logged by the runtime once per change
@@ -300,27 +322,41 @@ Delivery SyslogSink::send_stream(const std::stop_token& stop) {
   return Delivery::kDelivered;
 }
 
+void SyslogSink::disconnect_relp() {
+  relp_.close();
+  metrics_.connected->set(0);
+}
+
+void SyslogSink::count_relp_failure() {
+  using Failure = net::RelpClient::Failure;
+  switch (relp_.last_failure()) {
+    case Failure::kProtocol: metrics_.relp_protocol_errors->add(); break;
+    case Failure::kRefused: metrics_.relp_refused->add(); break;
+    default: break;
+  }
+}
+
 Delivery SyslogSink::send_relp(const EventBatch& batch, const std::stop_token& stop) {
   if (relp_.connected() && relp_.peer_closed()) {
+    count_relp_failure();
     problems_.warn("syslog: {} closed the RELP session; reconnecting", relp_.peer());
-    relp_.close();
-    metrics_.connected->set(0);
+    disconnect_relp();
   }
   if (!relp_.connected() &&
       !open_connection(relp_, [&] { return relp_.open(settings_.connection, stop); },
                        "RELP session open with")) {
+    count_relp_failure();
     return Delivery::kRetry;
   }
   // Transaction numbers belong to the session, so the batch is framed after connecting (and
   // again after a reconnect).
   uint32_t first = relp_.next_txnr();
   encode(batch, encoded_batch_ != &batch);
-  if (auto r = relp_.send_and_await(buffer_, first, batch.size(), settings_.connection.write_timeout, stop);
-      !r) {
+  if (auto r = relp_.send(buffer_, relp_frame_ends_, first, settings_.connection.write_timeout, stop); !r) {
     metrics_.send_errors->add();
+    count_relp_failure();
     last_error_ = r.error().message;
-    relp_.close();
-    metrics_.connected->set(0);
+    disconnect_relp();
     had_failure_ = true;
     return Delivery::kRetry;
   }
@@ -328,12 +364,15 @@ Delivery SyslogSink::send_relp(const EventBatch& batch, const std::stop_token& s
   return Delivery::kDelivered;
 }
 
-Delivery SyslogSink::send_datagrams() {
+Delivery SyslogSink::send_datagrams(const std::stop_token& stop) {
   if (!udp_.is_open()) {
     auto now = std::chrono::steady_clock::now();
     if (now < next_connect_at_) return Delivery::kRetry;
-    if (auto r = udp_.open(settings_.connection.host, settings_.connection.port); !r) {
+    if (auto r = udp_.open(settings_.connection.host, settings_.connection.port, stop,
+                           settings_.connection.connect_timeout, settings_.connection.resolver.get());
+        !r) {
       metrics_.connect_errors->add();
+      if (udp_.dns_failed()) metrics_.dns_errors->add();
       next_connect_at_ = now + settings_.reconnect_interval;
       last_error_ = r.error().message;  // logged by the runtime once per change
       return Delivery::kRetry;

@@ -5,7 +5,8 @@
 //
 // Per batch: every event is rendered into one reused buffer (no allocation per event), then
 // written with one call: one write()/SSL_write for a stream, one sendmmsg() for datagrams; RELP
-// then waits for the receiver's acknowledgement of every message of the batch.
+// keeps a window of unacknowledged frames and returns once every message of the batch is
+// acknowledged.
 #pragma once
 
 #include <chrono>
@@ -38,6 +39,7 @@ class SyslogSink final : public Sink {
 
   // The native spelling of the TLS settings; each falls back to its ssl_* twin.
   struct TlsOptions {
+    std::optional<bool> enabled;  // relp: RELP over TLS (mode tls is TLS anyway)
     std::vector<std::string> ca_file;
     std::string cert_file;
     std::string key_file;
@@ -77,6 +79,7 @@ class SyslogSink final : public Sink {
     std::string ssl_key_passphrase;
     TlsOptions tls;
     int64_t max_datagram_bytes = 65000;
+    int64_t window_size = 128;
   };
   static void describe(config::Schema<Options>& s);
   static Result<std::unique_ptr<Sink>> build(const Options& options, BuildContext& ctx);
@@ -93,6 +96,9 @@ class SyslogSink final : public Sink {
     Counter* unknown_severity;
     Counter* invalid_priority;
     Counter* invalid_structured_data;
+    Counter* dns_errors;
+    Counter* relp_protocol_errors;
+    Counter* relp_refused;
     Gauge* connected;
   };
   struct Settings {
@@ -100,7 +106,8 @@ class SyslogSink final : public Sink {
     net::Framing framing = net::Framing::kNewline;
     std::size_t max_datagram_bytes = 65000;
     std::chrono::milliseconds reconnect_interval{1000};
-    net::TcpClient::Options connection;
+    std::size_t relp_window = 128;
+    net::TcpClient::Options connection;  // .resolver: injectable for tests
   };
 
   SyslogSink(Settings settings, syslog::SyslogEncoder encoder, Metrics metrics);
@@ -111,15 +118,20 @@ class SyslogSink final : public Sink {
   // Renders the batch as the sink would send it (framed for streams; datagrams back to back
   // for UDP). For tests and the benchmark.
   std::string_view encode_batch(const EventBatch& batch);
+  // Replaces the system resolver (tests: slow, failing or changing name lookups).
+  void set_resolver(std::shared_ptr<net::Resolver> resolver) { settings_.connection.resolver = std::move(resolver); }
 
  private:
   // count_stats false: a re-encoding of a batch already counted (RELP renumbers on reconnect).
   void encode(const EventBatch& batch, bool count_stats = true);
   void publish_encoder_stats();
   Delivery send_stream(const std::stop_token& stop);
-  Delivery send_datagrams();
+  Delivery send_datagrams(const std::stop_token& stop);
   Delivery send_relp(const EventBatch& batch, const std::stop_token& stop);
   void disconnect();
+  void disconnect_relp();
+  // Counts a failed RELP open/send/idle check by its kind.
+  void count_relp_failure();
   // Opens the stream (TCP/TLS or RELP) unless a reconnect is not yet due; false means kRetry.
   // `open` returns Result<void>; `opened` names what succeeded, for the log after a failure.
   template <class Connection, class Open>
@@ -132,6 +144,7 @@ class SyslogSink final : public Sink {
   std::string buffer_;  // the encoded batch, reused
   std::vector<std::pair<uint32_t, uint32_t>> datagram_ranges_;  // UDP: offset, size in buffer_
   std::vector<std::string_view> datagrams_;
+  std::vector<uint32_t> relp_frame_ends_;  // RELP: end of each frame in buffer_
   // The batch buffer_ holds, so a retry of the same batch does not encode it again.
   const EventBatch* encoded_batch_ = nullptr;
   std::size_t datagrams_sent_ = 0;  // UDP: resume point within a retried batch

@@ -12,7 +12,7 @@
 #include "core/log.h"
 #include "net/loop_relay.h"
 #include "net/tls_server_context.h"
-#include "sources/syslog/relp_session.h"
+#include "net/relp.h"
 #include "sources/syslog/syslog_parser.h"
 
 namespace logferry::sources {
@@ -101,9 +101,10 @@ class RelpHandler final : public net::ConnectionHandler {
   }
 
   void on_data(std::string_view bytes) override {
-    bool ok = reader_.feed(bytes, [this](uint64_t txnr, std::string_view cmd,
-                                         std::string_view data, bool truncated) {
+    bool ok = reader_.feed(bytes, [this](const net::relp::Frame& f) {
       if (closing_) return;
+      const uint32_t txnr = f.txnr;
+      const std::string_view cmd = f.command;
       if (cmd == "syslog") {
         if (!open_) {
           protocol_error("syslog before open");
@@ -111,10 +112,10 @@ class RelpHandler final : public net::ConnectionHandler {
         }
         SyslogSource::RelpAck ack{conn_.id(), txnr};
         ++pending_;
-        source_.add_message(data, conn_.peer_ip(), truncated, &ack);
+        source_.add_message(f.data, conn_.peer_ip(), f.truncated, &ack);
       } else if (cmd == "open") {
         open_ = true;
-        conn_.write(relp_response(
+        conn_.write(net::relp::response(
             txnr, "200 OK\nrelp_version=0\nrelp_software=logferry\ncommands=syslog"));
       } else if (cmd == "close") {
         close_requested_ = true;
@@ -123,7 +124,7 @@ class RelpHandler final : public net::ConnectionHandler {
       } else if (cmd == "rsp") {
         // an answer to our serverclose hint; nothing to do
       } else {
-        conn_.write(relp_response(txnr, "500 unknown command"));
+        conn_.write(net::relp::response(txnr, "500 unknown command"));
       }
     });
     if (!ok) protocol_error("malformed RELP frame");
@@ -138,7 +139,7 @@ class RelpHandler final : public net::ConnectionHandler {
 
   // On the io thread, when a batch is delivered: queue the ack.
   void ack(uint64_t txnr) {
-    acks_ += relp_response(txnr, "200 OK");
+    acks_ += net::relp::response(static_cast<uint32_t>(txnr), "200 OK");
     if (pending_ > 0) --pending_;
   }
   void flush_acks() {
@@ -152,7 +153,7 @@ class RelpHandler final : public net::ConnectionHandler {
   void maybe_close() {
     if (close_requested_ && pending_ == 0 && !closing_) {
       closing_ = true;
-      conn_.write(relp_response(close_txnr_, ""));
+      conn_.write(net::relp::response(close_txnr_, ""));
       conn_.close_when_flushed();
     }
   }
@@ -164,10 +165,10 @@ class RelpHandler final : public net::ConnectionHandler {
   }
   SyslogSource& source_;
   net::Connection& conn_;
-  RelpFrameReader reader_;
+  net::relp::FrameReader reader_;
   std::string acks_;
   std::size_t pending_ = 0;
-  uint64_t close_txnr_ = 0;
+  uint32_t close_txnr_ = 0;
   bool open_ = false, close_requested_ = false, closing_ = false;
 };
 
@@ -184,7 +185,7 @@ void SyslogSource::TlsOptions::describe(config::Schema<TlsOptions>& s) {
 void SyslogSource::describe(config::Schema<Options>& s) {
   s.field("address", &Options::address).doc("HOST:PORT to listen on (port 0 picks a free one).");
   s.field("mode", &Options::mode).one_of({"udp", "tcp", "tls", "relp"}).doc("Transport.");
-  s.field("tls", &Options::tls).doc("TLS settings for mode tls.");
+  s.field("tls", &Options::tls).doc("TLS settings for mode tls; with mode relp, cert_file and key_file turn on RELP over TLS.");
   s.field("framing", &Options::framing).one_of({"auto", "newline", "octet_counting"})
       .doc("TCP/TLS framing (RFC 6587); auto: a frame starting with a digit is octet-counted.");
   s.field("max_frame_bytes", &Options::max_frame_bytes)
@@ -200,6 +201,8 @@ void SyslogSource::describe(config::Schema<Options>& s) {
   s.check([](const Options& o, config::CheckContext& c) {
     if (o.mode == "tls" && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
       c.error("tls", "mode tls needs tls.cert_file and tls.key_file");
+    if (o.mode == "relp" && o.tls.cert_file.empty() != o.tls.key_file.empty())
+      c.error("tls", "RELP over TLS needs both tls.cert_file and tls.key_file");
     if (o.tls.verify_client && o.tls.ca_file.empty())
       c.error("tls", "verify_client needs ca_file");
     if (o.max_frame_bytes.bytes < 16 || o.max_frame_bytes.bytes > (1ULL << 30))
@@ -266,7 +269,10 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
   so.address = options_.address;
   so.max_connections = static_cast<std::size_t>(options_.max_connections);
   so.idle_timeout = options_.idle_timeout;
-  if (options_.mode == "tls") {
+  so.no_delay = true;  // RELP acks (and nothing else we send) must not wait for Nagle
+  // RELP over TLS (omrelp tls="on") when relp mode is given a certificate.
+  bool relp_tls = options_.mode == "relp" && !options_.tls.cert_file.empty();
+  if (options_.mode == "tls" || relp_tls) {
     net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
                             ctx.resolve(options_.tls.ca_file),
                             options_.tls.verify_client};

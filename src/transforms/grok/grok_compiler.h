@@ -10,7 +10,9 @@
 //   // re->captures(): [{field "client"}, {field "took", kFloat}]
 #pragma once
 
+#ifndef PCRE2_CODE_UNIT_WIDTH
 #define PCRE2_CODE_UNIT_WIDTH 8
+#endif
 #include <pcre2.h>
 
 #include <memory>
@@ -61,14 +63,7 @@ struct CompileOptions {
 Result<std::string> expand(std::string_view pattern, const PatternLibrary& library,
                            const CompileOptions& options);
 
-// Step 2: Oniguruma -> PCRE2 source. Named groups become (?<gN>...); `labels[N-1]` is the
-// original name of gN. `\k<name>`/`\g<name>` follow the rename, `\h` is Ruby's hex digit,
-// `(?m)` is Ruby's dot-all, nested character classes are flattened.
-struct Translated {
-  std::string regex;
-  std::vector<std::string> labels;
-};
-Result<Translated> translate(std::string_view onig);
+// Step 2 is core/ruby_regex.h: translate_ruby_regex (Oniguruma -> PCRE2 source).
 
 class CompiledPattern {
  public:

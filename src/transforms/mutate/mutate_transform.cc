@@ -1,6 +1,5 @@
 #include "transforms/mutate/mutate_transform.h"
 
-#include <re2/re2.h>
 
 #include <algorithm>
 #include <charconv>
@@ -48,18 +47,6 @@ const std::pair<std::string_view, ConvertTo> kConversions[] = {
     {"float_eu", ConvertTo::kFloatEu},
 };
 
-std::unique_ptr<re2::RE2> compile_regex(const std::string& pattern) {
-  re2::RE2::Options options;
-  options.set_log_errors(false);
-  // Ruby (Logstash) regexes: ^ and $ match at line boundaries.
-  return std::make_unique<re2::RE2>("(?m)" + pattern, options);
-}
-
-std::string without_mode_prefix(std::string message) {
-  if (auto at = message.find("(?m)"); at != std::string::npos) message.erase(at, 4);
-  return message;
-}
-
 bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' || c == '\0';
 }
@@ -76,20 +63,20 @@ Value arena_string(Event& event, std::string_view s) {
 }
 
 // Appends `replacement` with Ruby's back-references: \0 or \& (whole match), \1..\9, \\.
-void append_rewrite(std::string& out, std::string_view replacement, const re2::StringPiece* groups,
-                    int ngroups) {
+void append_rewrite(std::string& out, std::string_view replacement,
+                    std::span<const std::string_view> groups) {
   for (std::size_t i = 0; i < replacement.size(); ++i) {
     char c = replacement[i];
     if (c == '\\' && i + 1 < replacement.size()) {
       char n = replacement[i + 1];
       if (n >= '0' && n <= '9') {
         int g = n - '0';
-        if (g < ngroups && groups[g].data() != nullptr) out.append(groups[g].data(), groups[g].size());
+        if (static_cast<std::size_t>(g) < groups.size()) out.append(groups[g]);
         ++i;
         continue;
       }
       if (n == '&') {
-        out.append(groups[0].data(), groups[0].size());
+        out.append(groups[0]);
         ++i;
         continue;
       }
@@ -104,19 +91,20 @@ void append_rewrite(std::string& out, std::string_view replacement, const re2::S
 }
 
 // Ruby String#gsub with a regex. Returns false (and leaves `out` unspecified) if nothing matched.
-bool gsub_into(std::string_view in, const re2::RE2& re, int ngroups, std::string_view replacement,
+bool gsub_into(std::string_view in, const RubyRegex& re, std::string_view replacement,
                std::string& out) {
-  re2::StringPiece groups[10];
+  std::string_view storage[RubyRegex::kMaxGroups];
+  std::span<std::string_view> groups(storage, std::min<std::size_t>(1 + re.group_count(), RubyRegex::kMaxGroups));
   std::size_t pos = 0;
   bool any = false;
   out.clear();
   while (pos <= in.size()) {
-    if (!re.Match(in, pos, in.size(), re2::RE2::UNANCHORED, groups, ngroups)) break;
+    if (!re.find(in, pos, groups)) break;
     any = true;
     std::size_t start = static_cast<std::size_t>(groups[0].data() - in.data());
     std::size_t end = start + groups[0].size();
     out.append(in.substr(pos, start - pos));
-    append_rewrite(out, replacement, groups, ngroups);
+    append_rewrite(out, replacement, groups);
     if (end == start) {  // empty match: keep one character (a whole UTF-8 sequence) and go on
       if (start >= in.size()) {
         pos = in.size() + 1;
@@ -147,7 +135,7 @@ void MutateTransform::describe(config::Schema<Options>& s) {
       .doc("field: integer|float|string|boolean|integer_eu|float_eu. Arrays convert per item; "
            "text that is not a number tags the event with tag_on_failure.");
   s.field("gsub", &Options::gsub)
-      .doc("[[field, regex, replacement], ...]: replaces every match (RE2; \\1 back-references).");
+      .doc("[[field, regex, replacement], ...]: replaces every match (Ruby regex on PCRE2; \\1 back-references).");
   s.field("uppercase", &Options::uppercase).doc("Fields to upper-case (every Unicode letter).");
   s.field("capitalize", &Options::capitalize)
       .doc("Fields to capitalize: first letter upper-case, the rest lower-case.");
@@ -187,8 +175,8 @@ void MutateTransform::describe(config::Schema<Options>& s) {
     for (const auto& rule : o.gsub.rules) {
       if (rule.pattern.find("%{") != std::string::npos)
         ctx.error("gsub", "'" + rule.pattern + "': templates in gsub regexes are not supported");
-      else if (auto re = compile_regex(rule.pattern); !re->ok())
-        ctx.error("gsub", "'" + rule.pattern + "': invalid regex: " + without_mode_prefix(re->error()));
+      else if (auto re = RubyRegex::compile(rule.pattern); !re)
+        ctx.error("gsub", "'" + rule.pattern + "': invalid regex: " + re.error().message);
       if (auto t = Template::compile(rule.replacement); !t)
         ctx.error("gsub", "'" + rule.replacement + "': " + t.error().message);
     }
@@ -248,13 +236,12 @@ Result<std::unique_ptr<Transform>> MutateTransform::build(const Options& o, Buil
     m->convert_.push_back({FieldPath::parse(field), it->second});
   }
   for (const auto& rule : o.gsub.rules) {
-    auto re = compile_regex(rule.pattern);
-    if (!re->ok())
-      return unexpected(ErrorCode::kInvalidArgument, "gsub: invalid regex '" + rule.pattern + "': " + re->error());
+    auto re = RubyRegex::compile(rule.pattern);
+    if (!re)
+      return unexpected(ErrorCode::kInvalidArgument, "gsub: invalid regex '" + rule.pattern + "': " + re.error().message);
     auto replacement = Template::compile(rule.replacement);
     if (!replacement) return fail("gsub", replacement.error());
-    int groups = std::min(1 + re->NumberOfCapturingGroups(), 10);
-    m->gsub_.push_back({FieldPath::parse(rule.field), std::move(re), groups, std::move(*replacement)});
+    m->gsub_.push_back({FieldPath::parse(rule.field), std::move(*re), std::move(*replacement)});
   }
   for (const auto& f : o.uppercase) m->uppercase_.push_back(FieldPath::parse(f));
   for (const auto& f : o.capitalize) m->capitalize_.push_back(FieldPath::parse(f));
@@ -527,7 +514,7 @@ void MutateTransform::copy(Event& event) {
 void MutateTransform::gsub_value(Value& v, const Gsub& g, std::string_view replacement,
                                  Event& event) {
   if (!v.is_string()) return;  // Logstash skips non-strings
-  if (gsub_into(v.as_string(), *g.re, g.groups, replacement, scratch_))
+  if (gsub_into(v.as_string(), g.re, replacement, scratch_))
     v = arena_string(event, scratch_);
 }
 

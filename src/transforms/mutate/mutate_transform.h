@@ -22,13 +22,10 @@
 #include "core/component.h"
 #include "core/metrics.h"
 #include "template/template.h"
+#include "template/ruby_regex.h"
 #include "transforms/common/event_transform.h"
 #include "transforms/mutate/convert.h"
 #include "transforms/mutate/unicode_case.h"
-
-namespace re2 {
-class RE2;
-}
 
 namespace logferry::transforms {
 
@@ -77,8 +74,7 @@ class MutateTransform final : public EventTransform {
   };
   struct Gsub {
     FieldPath path;
-    std::unique_ptr<re2::RE2> re;
-    int groups = 0;
+    RubyRegex re;
     Template replacement;
   };
   struct Separator {

@@ -303,3 +303,66 @@ TEST(ConfToPipelineTest, SyntaxErrorInSecondFileNamesIt) {
 
 }  // namespace
 }  // namespace logferry::config::logstash
+
+namespace logferry::config::logstash {
+namespace {
+
+TEST(ConfToPipelineTest, FileInputBecomesTheFileSource) {
+  auto l = load(R"(input {
+  file {
+    path => ["/var/log/*.log", "/srv/app/*.txt"]
+    exclude => "*.gz"
+    start_position => "beginning"
+    sincedb_path => "/dev/null"
+    stat_interval => "500 ms"
+    discover_interval => 5
+    close_older => "1 hour"
+    ignore_older => 86400
+    sincedb_write_interval => 15
+    max_open_files => 100
+    mode => "tail"
+    delimiter => "\n"
+    codec => plain
+  }
+  file { path => "/var/log/syslog" }
+}
+output { stdout { } })");
+  ASSERT_EQ(l.problems, "");
+  ASSERT_EQ(l.cfg.sources.size(), 2u);
+  EXPECT_EQ(l.cfg.sources[0].type, "file");
+  EXPECT_EQ(l.cfg.sources[1].name, "input_2_file");
+}
+
+TEST(ConfToPipelineTest, FileInputProblemsAreErrorsAtTheirLines) {
+  auto l = load(R"(input {
+  file {
+    path => "relative/*.log"
+    mode => "read"
+    stat_interval => "soon"
+    file_completed_action => "delete"
+    codec => json
+    delimiter => ";"
+    start_position => "middle"
+    bogus => 1
+  }
+  file { }
+  file { path => ["/var/log/**/*.log", "/var/log/{a,b}.log"] }
+}
+output { stdout { } })");
+  for (const char* want : {
+           "p.conf:3: input plugin 'file': path: 'relative/*.log' must be absolute",
+           "p.conf:4: input plugin 'file': mode: only 'tail' is supported",
+           "p.conf:5: input plugin 'file': stat_interval: 'soon' is not a duration",
+           "p.conf:6: input plugin 'file': setting 'file_completed_action' is not supported",
+           "p.conf:7: input plugin 'file': codec 'json' is not supported",
+           "p.conf:8: input plugin 'file': delimiter: only",
+           "p.conf:9: input plugin 'file': start_position: 'middle' is not beginning or end",
+           "p.conf:10: input plugin 'file': unknown setting 'bogus'",
+           "p.conf:12: input plugin 'file': setting 'path' is required",
+           "p.conf:13: input plugin 'file': path: '/var/log/**/*.log': recursive '**' is not supported",
+           "p.conf:13: input plugin 'file': path: '/var/log/{a,b}.log': '{a,b}' alternatives"})
+    EXPECT_NE(l.problems.find(want), std::string::npos) << want << "\n" << l.problems;
+}
+
+}  // namespace
+}  // namespace logferry::config::logstash

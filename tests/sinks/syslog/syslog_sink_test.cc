@@ -64,27 +64,6 @@ TEST(SyslogSinkConfigTest, LogstashOptionsAndChecks) {
   EXPECT_NE(bind_problems("{address: 'a:1', max_datagram_bytes: 70000}").find("outside"), std::string::npos);
 }
 
-TEST(RelpFrameTest, ParsesResponsesAndAsksForMore) {
-  auto f = net::parse_relp_frame("12 rsp 6 200 OK\nrest");
-  ASSERT_TRUE(f);
-  ASSERT_TRUE(f->has_value());
-  EXPECT_EQ((*f)->txnr, 12u);
-  EXPECT_EQ((*f)->command, "rsp");
-  EXPECT_EQ((*f)->data, "200 OK");
-  EXPECT_EQ((*f)->size, 16u);
-  f = net::parse_relp_frame("0 serverclose 0\n");
-  ASSERT_TRUE(f && f->has_value());
-  EXPECT_EQ((*f)->command, "serverclose");
-  EXPECT_EQ((*f)->data, "");
-  for (std::string_view partial : {"", "1", "12 ", "12 rsp", "12 rsp 6", "12 rsp 6 200", "12 rsp 6 200 OK"}) {
-    f = net::parse_relp_frame(partial);
-    ASSERT_TRUE(f) << partial;
-    EXPECT_FALSE(f->has_value()) << partial;
-  }
-  for (std::string_view bad : {"x rsp 0\n", "1 rsp x\n", "1 rsp 2 abX", "1 rsp 0 \n", "1234567890123 rsp 0\n"})
-    EXPECT_FALSE(net::parse_relp_frame(bad)) << bad;
-}
-
 TEST(RelpFrameTest, SyslogFramesCarryLengthAndIncreasingTxnr) {
   net::RelpClient c;
   std::string out = "<13>1 - - - - - - a";

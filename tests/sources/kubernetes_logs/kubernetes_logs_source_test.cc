@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/time_util.h"
+#include "support/source_harness.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -23,6 +24,8 @@ namespace logferry::sources {
 namespace {
 
 using testing::TempDir;
+using testing::concat;
+using testing::seq;
 using testing::wait_until;
 namespace fs = std::filesystem;
 
@@ -37,81 +40,41 @@ std::string str(const Object& o, std::string_view key) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-class RecordingOutput final : public SourceOutput {
+class RecordingOutput final : public testing::RecordingOutput<Record> {
  public:
-  BatchPtr new_batch() override { return pool_->acquire(); }
-  bool send(BatchPtr batch) override {
-    std::lock_guard lock(mu_);
-    for (const Event& e : batch->events()) {
-      Record r;
-      const Object& root = e.root();
-      r.log = str(root, "log");
-      r.stream = str(root, "stream");
-      r.source = str(root, "source");
-      r.host = str(root, "host");
-      if (const Value* t = root.get("@timestamp")) r.ts = t->as_timestamp().ns;
-      if (const Value* t = root.get("truncated")) r.truncated = t->as_bool();
-      if (const Value* k = root.get("kubernetes"); k && k->is_object()) {
-        r.ns = str(*k->as_object(), "namespace");
-        r.pod = str(*k->as_object(), "pod");
-        r.container = str(*k->as_object(), "container");
-        r.container_id = str(*k->as_object(), "container_id");
-        r.pod_uid = str(*k->as_object(), "pod_uid");
-      }
-      records_.push_back(std::move(r));
-    }
-    return true;  // the batch is released here: its finalizers report delivered
-  }
-  std::vector<Record> records() {
-    std::lock_guard lock(mu_);
-    return records_;
-  }
   std::vector<std::string> logs() {
-    std::lock_guard lock(mu_);
     std::vector<std::string> out;
-    for (const auto& r : records_) out.push_back(r.log);
+    for (const auto& r : records()) out.push_back(r.log);
     return out;
-  }
-  std::size_t count() {
-    std::lock_guard lock(mu_);
-    return records_.size();
   }
 
  private:
-  std::shared_ptr<BatchPool> pool_ = BatchPool::create();
-  std::mutex mu_;
-  std::vector<Record> records_;
+  Record record(const Event& e) override {
+    Record r;
+    const Object& root = e.root();
+    r.log = str(root, "log");
+    r.stream = str(root, "stream");
+    r.source = str(root, "source");
+    r.host = str(root, "host");
+    if (const Value* t = root.get("@timestamp")) r.ts = t->as_timestamp().ns;
+    if (const Value* t = root.get("truncated")) r.truncated = t->as_bool();
+    if (const Value* k = root.get("kubernetes"); k && k->is_object()) {
+      r.ns = str(*k->as_object(), "namespace");
+      r.pod = str(*k->as_object(), "pod");
+      r.container = str(*k->as_object(), "container");
+      r.container_id = str(*k->as_object(), "container_id");
+      r.pod_uid = str(*k->as_object(), "pod_uid");
+    }
+    return r;
+  }
 };
 
 // A running source; stop() persists checkpoints like the runtime does.
-class Running {
+class Running : public testing::RunningSource<KubernetesLogsSource> {
  public:
-  Running(KubernetesLogsSource::Options options, const fs::path& data_dir, Metrics& metrics,
+  Running(const KubernetesLogsSource::Options& options, const fs::path& data_dir, Metrics& metrics,
           RecordingOutput& out)
-      : out_(out) {
-    BuildContext ctx{"k8s", metrics, data_dir, data_dir, "node-1"};
-    auto built = KubernetesLogsSource::build(options, ctx);
-    EXPECT_TRUE(built);
-    source_ = std::move(*built);
-    thread_ = std::jthread([this](std::stop_token st) {
-      SourceContext sc{"k8s", st, out_};
-      source_->run(sc);
-    });
-  }
-  ~Running() { stop(); }
-  void stop() {
-    if (!source_) return;
-    thread_.request_stop();
-    source_->interrupt();
-    thread_.join();
-    source_->on_drained();
-    source_.reset();
-  }
-
- private:
-  RecordingOutput& out_;
-  SourcePtr source_;
-  std::jthread thread_;
+      : RunningSource(options, BuildContext{"k8s", metrics, data_dir, data_dir, "node-1"}, out) {}
 };
 
 const std::string kId(64, 'c');
@@ -198,18 +161,6 @@ class FakeContainer {
   int fd_ = -1;
   int64_t n_ = 0;
 };
-
-std::vector<std::string> seq(const std::string& prefix, int count) {
-  std::vector<std::string> out;
-  for (int i = 0; i < count; ++i) out.push_back(prefix + std::to_string(i));
-  return out;
-}
-
-std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> parts) {
-  std::vector<std::string> out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
 
 class KubernetesLogsSourceTest : public ::testing::Test {
  protected:

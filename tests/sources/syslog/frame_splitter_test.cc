@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "sources/syslog/relp_session.h"
 
 namespace logferry::net {
 namespace {
@@ -126,57 +125,6 @@ TEST(FrameSplitterTest, HugeLengthDoesNotAllocate) {
 
 namespace logferry::sources::syslog {
 namespace {
-
-struct RelpFrame {
-  uint64_t txnr;
-  std::string command, data;
-  bool truncated;
-  bool operator==(const RelpFrame&) const = default;
-};
-
-TEST(RelpFrameReaderTest, ParsesFramesAcrossReads) {
-  std::string in =
-      "1 open 86 relp_version=0\nrelp_software=librelp,1.11.0,http://librelp.adiscon.com\ncommands=syslog\n"
-      "2 syslog 5 <13>a\n3 close 0\n";
-  for (std::size_t chunk = 1; chunk <= in.size(); ++chunk) {
-    RelpFrameReader r(1024);
-    std::vector<RelpFrame> got;
-    for (std::size_t i = 0; i < in.size(); i += chunk) {
-      ASSERT_TRUE(r.feed(std::string_view(in).substr(i, chunk),
-                         [&](uint64_t t, std::string_view c, std::string_view d, bool tr) {
-                           got.push_back({t, std::string(c), std::string(d), tr});
-                         }));
-    }
-    ASSERT_EQ(got.size(), 3u) << chunk;
-    EXPECT_EQ(got[0].command, "open");
-    EXPECT_EQ(got[1], (RelpFrame{2, "syslog", "<13>a", false}));
-    EXPECT_EQ(got[2], (RelpFrame{3, "close", "", false}));
-  }
-}
-
-TEST(RelpFrameReaderTest, OversizeDataIsCut) {
-  RelpFrameReader r(4);
-  std::vector<RelpFrame> got;
-  ASSERT_TRUE(r.feed("7 syslog 10 0123456789\n8 syslog 2 ab\n",
-                     [&](uint64_t t, std::string_view c, std::string_view d, bool tr) {
-                       got.push_back({t, std::string(c), std::string(d), tr});
-                     }));
-  ASSERT_EQ(got.size(), 2u);
-  EXPECT_EQ(got[0], (RelpFrame{7, "syslog", "0123", true}));
-  EXPECT_EQ(got[1], (RelpFrame{8, "syslog", "ab", false}));
-}
-
-TEST(RelpFrameReaderTest, GarbageIsAProtocolError) {
-  auto ignore = [](uint64_t, std::string_view, std::string_view, bool) {};
-  EXPECT_FALSE(RelpFrameReader(64).feed("GET / HTTP/1.1\r\n", ignore));
-  EXPECT_FALSE(RelpFrameReader(64).feed("1 syslog 3 abcX", ignore));  // no LF trailer
-  EXPECT_FALSE(RelpFrameReader(64).feed("1 SYSLOG 3 abc\n", ignore));
-}
-
-TEST(RelpFrameReaderTest, Response) {
-  EXPECT_EQ(relp_response(5, "200 OK"), "5 rsp 6 200 OK\n");
-  EXPECT_EQ(relp_response(9, ""), "9 rsp 0\n");
-}
 
 }  // namespace
 }  // namespace logferry::sources::syslog

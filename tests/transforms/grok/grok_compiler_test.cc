@@ -72,25 +72,6 @@ TEST(GrokCompilerTest, ExponentialExpansionIsCapped) {
   EXPECT_NE(r.error().message.find("larger than 1 MiB"), std::string::npos);
 }
 
-TEST(GrokCompilerTest, OnigurumaGroupNamesAreRenamedForPcre2) {
-  auto t = translate("^(?<kubernetes.container_id>[0-9a-f]{2})(?<NUMBER:n:int>\\d)\\k<kubernetes.container_id>");
-  ASSERT_TRUE(t);
-  EXPECT_EQ(t->regex, "^(?<g1>[0-9a-f]{2})(?<g2>\\d)\\k<g1>");
-  EXPECT_EQ(t->labels, (std::vector<std::string>{"kubernetes.container_id", "NUMBER:n:int"}));
-  // Lookbehind and lookahead are not names.
-  auto look = translate("(?<=a)(?<!b)(?=c)(?!d)(?'q'e)");
-  ASSERT_TRUE(look);
-  EXPECT_EQ(look->regex, "(?<=a)(?<!b)(?=c)(?!d)(?<g1>e)");
-}
-
-TEST(GrokCompilerTest, RubyDialectDifferencesAreTranslated) {
-  EXPECT_EQ(translate("\\h+[\\h_]")->regex, "[0-9a-fA-F]+[0-9a-fA-F_]");
-  EXPECT_EQ(translate("(?m)a.(?mi:b)(?-m)")->regex, "(?s)a.(?si:b)(?-s)");
-  EXPECT_EQ(translate("(/[[[:alnum:]]_%.-]*)+")->regex, "(/[[:alnum:]_%.-]*)+");  // Logstash's UNIXPATH
-  EXPECT_EQ(translate("[]a][^]b]")->regex, "[]a][^]b]");
-  EXPECT_FALSE(translate("[a-z&&[^aeiou]]"));
-}
-
 TEST(GrokCompilerTest, CapturesAreOrderedByLabelThenPosition) {
   auto re = CompiledPattern::compile("%{INT:foo} %{WORD:foo} %{INT:foo}", PatternLibrary::builtin(), {});
   ASSERT_TRUE(re);
