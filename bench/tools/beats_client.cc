@@ -8,12 +8,14 @@
 // duplicates when a server does not send keep-alives). --pipelining K keeps up to K windows
 // in flight before waiting for the oldest ACK.
 //
-// Events are shaped like ICP's Filebeat 5.x with json.keys_under_root (REFERENCE.md §7).
+// Events are shaped like ICP's Filebeat 5.x with json.keys_under_root (REFERENCE.md §7), or
+// with --shape apache like Filebeat reading an Apache/nginx access log (line in `message`).
 // Compressing every window would make the client the bottleneck, so --distinct windows of
 // each size are built once and sent in turn (the events of one window all differ).
 //
 // usage: beats_client --port P [--count N] [--connections C] [--bulk-max-size 2048]
 //                     [--compression 3] [--pipelining 1] [--timeout 15] [--distinct 8]
+//                     [--shape icp|apache] [--dump N (print N events and exit)]
 // Prints a JSON summary on stdout.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -51,6 +53,8 @@ struct Options {
   int pipelining = 1;
   int timeout_s = 15;
   int distinct = 8;
+  bool apache = false;  // --shape apache: access log lines in `message`; default icp
+  uint64_t dump = 0;    // --dump N: print N events (JSON lines) and exit
 };
 
 int64_t now_ns() {
@@ -59,27 +63,54 @@ int64_t now_ns() {
   return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
 }
 
-// One ICP-shaped event as JSON.
+// One ICP-shaped event as JSON. One line in four is a JSON application log (the ICP pipeline's
+// json filter merges it).
 std::string icp_event(uint64_t n) {
-  // Already JSON-escaped: they go between quotes as they are.
-  static const char* kLines[] = {
-      "GET /api/v1/namespaces/default/pods?limit=500 200 12ms",
-      R"(level=info ts=2018-04-07T12:00:01.123Z caller=main.go:212 msg=\"reconcile finished\" )"
-      R"(controller=deployment key=default/web duration=3.2ms)",
-      R"({\"level\":\"warn\",\"msg\":\"slow query\",\"query\":\"SELECT * FROM orders WHERE id = ?\",)"
-      R"(\"elapsed_ms\":812})",
-      "I0407 12:00:01.123456       1 controller.go:105] Syncing pod default/web-7d9f8 (generation 14)"};
+  // Already JSON-escaped: they go between quotes as they are. The counter n goes between
+  // prefix and suffix, so the events of a window all differ.
+  static const char* kLines[][2] = {
+      {"GET /api/v1/namespaces/default/pods?limit=500 200 12ms ", ""},
+      {R"(level=info ts=2018-04-07T12:00:01.123Z caller=main.go:212 msg=\"reconcile finished\" )"
+       R"(controller=deployment key=default/web duration=3.2ms )", ""},
+      {R"({\"level\":\"warn\",\"msg\":\"slow query\",\"query\":\"SELECT * FROM orders WHERE id = ?\",)"
+       R"(\"elapsed_ms\":812,\"n\":)", "}"},
+      {"I0407 12:00:01.123456       1 controller.go:105] Syncing pod default/web-7d9f8 (generation 14) ", ""}};
   char buf[1024];
   int len = std::snprintf(
       buf, sizeof buf,
       "{\"@timestamp\":\"2018-04-07T12:00:01.%03dZ\",\"@metadata\":{\"beat\":\"filebeat\",\"type\":"
-      "\"kube-logs\"},\"log\":\"%s %llu\",\"stream\":\"stdout\",\"time\":\"2018-04-07T12:00:01.%09lluZ\","
+      "\"kube-logs\"},\"log\":\"%s%llu%s\",\"stream\":\"stdout\",\"time\":\"2018-04-07T12:00:01.%09lluZ\","
       "\"source\":\"/var/log/containers/web-7d9f8_default_nginx-"
       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.log\",\"offset\":%llu,"
       "\"type\":\"kube-logs\",\"beat\":{\"name\":\"worker-3\",\"hostname\":\"worker-3\","
       "\"version\":\"5.6.3\"},\"input_type\":\"log\"}",
-      static_cast<int>(n % 1000), kLines[n % 4], static_cast<unsigned long long>(n),
+      static_cast<int>(n % 1000), kLines[n % 4][0], static_cast<unsigned long long>(n), kLines[n % 4][1],
       static_cast<unsigned long long>(n % 1000000000), static_cast<unsigned long long>(n * 211));
+  return std::string(buf, static_cast<std::size_t>(len));
+}
+
+// One Filebeat event carrying an Apache/nginx combined access log line in `message` (the
+// grok benchmark's %{COMBINEDAPACHELOG}).
+std::string apache_event(uint64_t n) {
+  static const char* kRequests[] = {
+      "GET /index.html HTTP/1.1", "POST /api/v2/orders?id=%llu HTTP/1.1",
+      "GET /static/js/app.3f9a1c.js HTTP/2.0", "GET /images/logo.png HTTP/1.1"};
+  static const char* kAgents[] = {
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+      "curl/7.88.1", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15"};
+  char request[128];
+  std::snprintf(request, sizeof request, kRequests[n % 4], static_cast<unsigned long long>(n));
+  char buf[1024];
+  int len = std::snprintf(
+      buf, sizeof buf,
+      "{\"@timestamp\":\"2018-04-07T12:00:01.%03dZ\",\"@metadata\":{\"beat\":\"filebeat\",\"type\":"
+      "\"log\"},\"message\":\"10.%d.%d.%d - - [07/Apr/2018:12:00:%02d +0000] \\\"%s\\\" %d %llu "
+      "\\\"https://shop.example.com/cart\\\" \\\"%s\\\"\",\"source\":\"/var/log/nginx/access.log\","
+      "\"offset\":%llu,\"type\":\"log\",\"beat\":{\"name\":\"web-1\",\"hostname\":\"web-1\","
+      "\"version\":\"5.6.3\"},\"input_type\":\"log\"}",
+      static_cast<int>(n % 1000), static_cast<int>(n % 256), static_cast<int>(n / 256 % 256),
+      static_cast<int>(n / 65536 % 256), static_cast<int>(n % 60), request, n % 10 == 0 ? 404 : 200,
+      static_cast<unsigned long long>(200 + n % 50000), kAgents[n % 3], static_cast<unsigned long long>(n * 173));
   return std::string(buf, static_cast<std::size_t>(len));
 }
 
@@ -94,7 +125,10 @@ class WindowCache {
     if (it != cache_.end()) return it->second;
     std::string frames, out;
     for (uint32_t i = 0; i < size; ++i)
-      lj::append_json(frames, i + 1, icp_event(key.second * 1000003ull + i));
+      {
+      uint64_t n = key.second * 1000003ull + i;
+      lj::append_json(frames, i + 1, o_.apache ? apache_event(n) : icp_event(n));
+    }
     lj::append_window(out, size);
     if (o_.compression > 0) {
       lj::append_compressed(out, frames, o_.compression);
@@ -212,11 +246,16 @@ int main(int argc, char** argv) {
     else if (k == "--pipelining") o.pipelining = std::max(1, std::atoi(v));
     else if (k == "--timeout") o.timeout_s = std::max(1, std::atoi(v));
     else if (k == "--distinct") o.distinct = std::max(1, std::atoi(v));
+    else if (k == "--dump") o.dump = std::strtoull(v, nullptr, 10);
+    else if (k == "--shape" && (std::strcmp(v, "icp") == 0 || std::strcmp(v, "apache") == 0))
+      o.apache = std::strcmp(v, "apache") == 0;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
     }
   }
+  for (uint64_t n = 0; n < o.dump; ++n) std::printf("%s\n", (o.apache ? apache_event(n) : icp_event(n)).c_str());
+  if (o.dump > 0) return 0;
   if (o.port == 0) {
     std::fprintf(stderr, "usage: beats_client --port P [--count N] [--connections C] ...\n");
     return 2;

@@ -1,6 +1,9 @@
 #include "core/json.h"
 
 #include <array>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <charconv>
 #include <cmath>
 
@@ -18,45 +21,99 @@ constexpr auto kPlain = [] {
   return t;
 }();
 
+// Index of the first byte at or after `i` that is not plain (control, '"', '\\' or >= 0x80),
+// or s.size(). Eight bytes per step (SWAR): most text has no such byte for long stretches.
+// Each flag below can also be set, through a borrow, in bytes above a flagged one, never below
+// it, so the lowest flagged byte is exact.
+std::size_t next_special(std::string_view s, std::size_t i) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const char* p = s.data();
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t x;
+    std::memcpy(&x, p + i, 8);
+    uint64_t quote = x ^ (kOnes * '"'), backslash = x ^ (kOnes * '\\');
+    uint64_t flags = ((x - kOnes * 0x20) | (quote - kOnes) | (backslash - kOnes)) & ~x;
+    flags = (flags | x) & kHigh;  // x's own high bits: bytes >= 0x80
+    if (flags != 0) return i + static_cast<std::size_t>(std::countr_zero(flags) / 8);
+  }
+  while (i < s.size() && kPlain[static_cast<unsigned char>(s[i])]) ++i;
+  return i;
+}
+
+void append_escape(std::string& out, unsigned char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    default: {
+      const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out.append(u, 6);
+    }
+  }
+}
+
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t i = 0;
+namespace {
+
+// The escaping loop, from `i`, the first byte that is not plain.
+void append_escaped(std::string& out, std::string_view s, std::size_t i) {
+  std::size_t run = 0;  // start of the bytes not yet copied: copied in one append per run
   while (i < s.size()) {
-    // Copy the run of plain bytes in one append: most text is all plain.
-    std::size_t run = i;
-    while (run < s.size() && kPlain[static_cast<unsigned char>(s[run])]) ++run;
-    out.append(s.data() + i, run - i);
-    i = run;
-    if (i == s.size()) break;
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      std::size_t n = utf8_sequence_length(s, i);
-      if (n == 0) {
-        out += "\xEF\xBF\xBD";  // U+FFFD
-        ++i;
-      } else {
-        out.append(s.data() + i, n);
-        i += n;
+      if (std::size_t n = utf8_sequence_length(s, i); n != 0) {  // valid UTF-8 stays in the run
+        i = next_special(s, i + n);
+        continue;
       }
-      continue;
     }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+    out.append(s.data() + run, i - run);
+    if (c >= 0x80) {
+      out += "\xEF\xBF\xBD";  // U+FFFD for an invalid byte
+    } else {
+      append_escape(out, c);
     }
-    ++i;
+    run = ++i;
+    i = next_special(s, i);
   }
+  out.append(s.data() + run, s.size() - run);
+}
+
+// Appends `before` "s" `after` with one resize when s needs no escaping (most keys and values).
+void append_quoted(std::string& out, std::string_view before, std::string_view s, std::string_view after) {
+  std::size_t i = next_special(s, 0);
+  if (i == s.size()) {
+    std::size_t at = out.size();
+    out.resize(at + before.size() + s.size() + after.size() + 2);
+    char* p = out.data() + at;
+    auto put = [&p](std::string_view part) {  // an empty view may have no data pointer
+      if (!part.empty()) std::memcpy(p, part.data(), part.size());
+      p += part.size();
+    };
+    put(before);
+    *p++ = '"';
+    put(s);
+    *p++ = '"';
+    put(after);
+    return;
+  }
+  out.reserve(out.size() + before.size() + s.size() + after.size() + 8);
+  out += before;
   out += '"';
+  append_escaped(out, s, i);
+  out += '"';
+  out += after;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) { append_quoted(out, "", s, ""); }
+
+void append_json_key(std::string& out, std::string_view key, bool first) {
+  append_quoted(out, first ? std::string_view("") : std::string_view(","), key, ":");
 }
 
 namespace {
@@ -87,10 +144,8 @@ void append_object(std::string& out, const Object& o, const JsonOptions* top_lev
   bool first = true;
   for (const auto& f : o.fields) {
     if (top_level && top_level->skip_metadata && f.key == "@metadata") continue;
-    if (!first) out += ',';
+    append_json_key(out, f.key, first);
     first = false;
-    append_json_string(out, f.key);
-    out += ':';
     if (top_level && top_level->normalize_timestamp && f.value.is_string() && f.key == "@timestamp") {
       if (auto t = parse_rfc3339(f.value.as_string())) {
         out += '"';

@@ -12,6 +12,8 @@ namespace logferry {
 // Appends s as a JSON string (quotes included). Invalid UTF-8 bytes become U+FFFD so the output
 // is always valid JSON.
 void append_json_string(std::string& out, std::string_view s);
+// Appends `,"key":` (no comma when `first`): an object member's start, in one step.
+void append_json_key(std::string& out, std::string_view key, bool first);
 void append_json(std::string& out, const Value& v);
 void append_json(std::string& out, const Object& o);
 // A whole event, without its top-level `@metadata` (Logstash's Event#to_json: metadata is

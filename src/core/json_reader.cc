@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 namespace logferry {
 
@@ -68,16 +69,11 @@ std::optional<Value> JsonReader::convert(simdjson::ondemand::value v, Event& eve
     case json_type::object: {
       simdjson::ondemand::object source;
       if (v.get_object().get(source) != simdjson::SUCCESS) return std::nullopt;
+      std::size_t base = scratch_.size();
+      if (!collect_fields(source, event)) return std::nullopt;
       Object* obj = event.new_object();
-      for (auto field : source) {
-        std::string_view key;
-        if (field.error() != simdjson::SUCCESS || field.unescaped_key().get(key) != simdjson::SUCCESS)
-          return std::nullopt;
-        std::string_view stored = event.arena().copy(key);  // the parser reuses its key buffer
-        auto value = convert(field.value(), event);
-        if (!value) return std::nullopt;
-        obj->fields.push_back({stored, *value});
-      }
+      obj->fields.assign(scratch_.begin() + static_cast<std::ptrdiff_t>(base), scratch_.end());
+      scratch_.resize(base);
       return Value::object(obj);
     }
     case json_type::array: {
@@ -94,7 +90,10 @@ std::optional<Value> JsonReader::convert(simdjson::ondemand::value v, Event& eve
       return Value::array(arr);
     }
     case json_type::string: {
-      std::string_view s;
+      std::string_view raw = trim_token(v.raw_json_token());
+      if (raw.size() >= 2 && raw.back() == '"' && raw.find('\\') == std::string_view::npos)
+        return Value::string(in_arena_text(raw.substr(1, raw.size() - 2)));
+      std::string_view s;  // with escapes: simdjson unescapes it, into its own buffer
       if (v.get_string().get(s) != simdjson::SUCCESS) return std::nullopt;
       return arena_string(event, s);
     }
@@ -113,12 +112,67 @@ std::optional<Value> JsonReader::convert(simdjson::ondemand::value v, Event& eve
   return std::nullopt;
 }
 
-std::optional<Value> JsonReader::read(std::string_view text, Event& event) {
+// An object's fields go to scratch_ first and then into the arena at their final size: pushed
+// one by one, the arena vector would grow 1, 2, 4, 8... and leave every smaller copy behind.
+bool JsonReader::collect_fields(simdjson::ondemand::object source, Event& event) {
+  for (auto field : source) {
+    if (field.error() != simdjson::SUCCESS) return false;
+    std::string_view stored = plain_key(field.value_unsafe().key());
+    if (stored.data() == nullptr) {  // a key with escapes
+      std::string_view key;
+      if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
+      stored = event.arena().copy(key);  // the parser reuses its key buffer
+    }
+    auto value = convert(field.value(), event);
+    if (!value) return false;
+    scratch_.push_back({stored, *value});
+  }
+  return true;
+}
+
+// Strings and keys without escapes are taken from the copy of the text in the arena: one copy
+// of the whole text instead of one per string, and no unescaping (simdjson has checked the
+// UTF-8 of the whole text). `inside` views padded_.
+std::string_view JsonReader::in_arena_text(std::string_view inside) const {
+  return {arena_text_ + (inside.data() - padded_.data()), inside.size()};
+}
+
+// The key as it is in the text when it has no escapes, else a null view. The key ends at the
+// first '"' when no backslash comes before it (stage 1 has matched every quote).
+std::string_view JsonReader::plain_key(simdjson::ondemand::raw_json_string key) const {
+  const char* begin = key.raw();
+  const char* end = padded_.data() + padded_.size();
+  const void* quote = std::memchr(begin, '"', static_cast<std::size_t>(end - begin));
+  if (quote == nullptr) return {};
+  std::string_view k(begin, static_cast<std::size_t>(static_cast<const char*>(quote) - begin));
+  if (k.find('\\') != std::string_view::npos) return {};
+  return in_arena_text(k);
+}
+
+bool JsonReader::start(std::string_view text, Event& event, simdjson::ondemand::document& doc) {
+  scratch_.clear();
+  arena_text_ = event.arena().copy(text).data();
   padded_.reserve(text.size() + simdjson::SIMDJSON_PADDING);
   padded_.assign(text);
   simdjson::padded_string_view input(padded_.data(), padded_.size(), padded_.capacity());
+  return parser_.iterate(input).get(doc) == simdjson::SUCCESS;
+}
+
+bool JsonReader::read_object_into(std::string_view text, Event& event, Object& target, std::size_t headroom) {
   simdjson::ondemand::document doc;
-  if (parser_.iterate(input).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  if (!start(text, event, doc)) return false;
+  simdjson::ondemand::object source;
+  if (doc.get_object().get(source) != simdjson::SUCCESS || !collect_fields(source, event)) return false;
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) return false;  // text after it
+  target.fields.reserve(target.fields.size() + scratch_.size() + headroom);
+  target.fields.insert(target.fields.end(), scratch_.begin(), scratch_.end());
+  return true;
+}
+
+std::optional<Value> JsonReader::read(std::string_view text, Event& event) {
+  simdjson::ondemand::document doc;
+  if (!start(text, event, doc)) return std::nullopt;
   bool scalar = false;
   if (doc.is_scalar().get(scalar) != simdjson::SUCCESS) return std::nullopt;
   std::optional<Value> result;

@@ -3,8 +3,9 @@
 // (fractions, exponents, integers of any length) is a kDecimal holding its JSON text, so
 // `1478207457.456` keeps `.456` and `123456789012345678901` keeps every digit when written out.
 // simdjson's On-Demand API walks the text (its DOM refuses integers above 2^64); every value
-// is consumed, so malformed text is always rejected. Reuses its buffers: no heap per event
-// once grown.
+// is consumed, so malformed text is always rejected. The text is copied once into the event's
+// arena and strings and keys without escapes view that copy (no copy or unescaping per
+// string). Reuses its buffers: no heap per event once grown.
 #pragma once
 
 #include <simdjson.h>
@@ -12,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/event.h"
 
@@ -21,11 +23,21 @@ class JsonReader {
  public:
   // The parsed value, or nothing when `text` is not one valid JSON document.
   std::optional<Value> read(std::string_view text, Event& event);
+  // When `text` is one JSON object, appends its fields to `target` (with room reserved for
+  // `headroom` more) and returns true; else returns false and leaves `target` as it was.
+  // Saves building the object in the arena and copying it when it becomes an event's root.
+  bool read_object_into(std::string_view text, Event& event, Object& target, std::size_t headroom);
 
  private:
+  bool start(std::string_view text, Event& event, simdjson::ondemand::document& doc);
+  std::string_view in_arena_text(std::string_view inside) const;
+  std::string_view plain_key(simdjson::ondemand::raw_json_string key) const;
   std::optional<Value> convert(simdjson::ondemand::value v, Event& event);
+  bool collect_fields(simdjson::ondemand::object source, Event& event);
   simdjson::ondemand::parser parser_;
-  std::string padded_;  // the text plus simdjson's padding
+  std::string padded_;         // the text plus simdjson's padding
+  const char* arena_text_ = nullptr;  // the same text in the event's arena
+  std::vector<Field> scratch_;  // fields of the objects being read, innermost last
 };
 
 // A JSON number token (RFC 8259 §6) as a value: kInt when it is an integer that fits, else

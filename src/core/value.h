@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory_resource>
 #include <string_view>
 #include <vector>
@@ -74,6 +75,16 @@ class Value {
   };
 };
 
+// Key equality for field lookups. Keys are short and many share a length, so the first and
+// last bytes reject almost every other key before a memcmp call (lookups scan the fields).
+inline bool same_key(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n == 0) return true;
+  if (a[0] != b[0] || a[n - 1] != b[n - 1]) return false;
+  return n <= 2 || std::memcmp(a.data() + 1, b.data() + 1, n - 2) == 0;
+}
+
 struct Field {
   std::string_view key;
   Value value;
@@ -85,12 +96,12 @@ struct Object {
 
   const Value* get(std::string_view key) const {
     for (const auto& f : fields)
-      if (f.key == key) return &f.value;
+      if (same_key(f.key, key)) return &f.value;
     return nullptr;
   }
   Value* get(std::string_view key) {
     for (auto& f : fields)
-      if (f.key == key) return &f.value;
+      if (same_key(f.key, key)) return &f.value;
     return nullptr;
   }
   // Key must already live long enough (arena or static).
@@ -103,7 +114,7 @@ struct Object {
   }
   bool remove(std::string_view key) {
     for (auto it = fields.begin(); it != fields.end(); ++it) {
-      if (it->key == key) {
+      if (same_key(it->key, key)) {
         fields.erase(it);
         return true;
       }

@@ -48,6 +48,26 @@ TEST(EventTest, RemoveNestedField) {
   EXPECT_EQ(json, R"({"a":{"c":2}})");
 }
 
+// Object::get compares lengths, then the first and last bytes, then the middle (same_key):
+// keys that differ in any one of those places must not match.
+TEST(ObjectTest, GetMatchesOnlyTheSameKey) {
+  Arena arena;
+  Object o(&arena);
+  for (std::string_view k : {"", "a", "ab", "ax", "xb", "abc", "axc", "source", "sourcf", "tource", "sou_ce"})
+    o.fields.push_back({k, Value::string(k)});
+  for (std::string_view k : {"", "a", "ab", "ax", "xb", "abc", "axc", "source", "sourcf", "tource", "sou_ce"}) {
+    const Value* v = o.get(k);
+    ASSERT_NE(v, nullptr) << k;
+    EXPECT_EQ(v->as_string(), k);
+  }
+  for (std::string_view k : {"b", "aa", "abd", "sourc", "sources", "s0urce", "souXce"}) EXPECT_EQ(o.get(k), nullptr) << k;
+  EXPECT_TRUE(same_key(std::string_view("k\0y", 3), std::string_view("k\0y", 3)));
+  EXPECT_FALSE(same_key(std::string_view("k\0y", 3), std::string_view("k\1y", 3)));
+  EXPECT_TRUE(o.remove("sourcf"));
+  EXPECT_EQ(o.get("sourcf"), nullptr);
+  EXPECT_NE(o.get("source"), nullptr);
+}
+
 TEST(EventBatchTest, CopyIsDeepAndSharesFinalizer) {
   auto pool = BatchPool::create();
   int delivered = 0;

@@ -10,6 +10,10 @@ namespace {
 
 constexpr std::string_view kCodecTag = "beats_input_codec_plain_applied";
 constexpr std::string_view kRawTag = "beats_input_raw_event";
+// Room reserved in the event for the fields added after the sender's: finish() adds up to
+// four, and filters add more (grok's %{COMBINEDAPACHELOG} 11, ICP's pipeline 7 plus a JSON
+// line's keys). Growing the vector later would leave its old copy in the arena, unused.
+constexpr std::size_t kFieldsAdded = 16;
 
 bool present(const Value* v) { return v != nullptr && !v->is_null(); }
 
@@ -17,8 +21,9 @@ bool present(const Value* v) { return v != nullptr && !v->is_null(); }
 
 MapResult EventMapper::map_json(std::string_view json, Event& event, Timestamp now,
                                 std::string_view peer_ip) {
-  std::optional<Value> parsed = reader_.read(json, event);
-  if (!parsed || !parsed->is_object()) {
+  // The object's fields become the event's (JSON numbers exact, as Logstash keeps them), with
+  // room for the fields finish() and the pipeline add.
+  if (!reader_.read_object_into(json, event, event.root(), kFieldsAdded)) {
     // Logstash closes the connection here, and Filebeat then resends the same window forever.
     // Keeping the text (like the json codec does) delivers it and lets the window be acked.
     event.append("message", event.string_value(json));
@@ -27,10 +32,6 @@ MapResult EventMapper::map_json(std::string_view json, Event& event, Timestamp n
     add_literal_tag(event, "_jsonparsefailure");
     return MapResult{true, false};
   }
-  // The parsed object's fields become the event's (JSON numbers exact, as Logstash keeps them).
-  Object& object = *parsed->as_object();
-  event.root().fields.reserve(object.fields.size() + 4);
-  for (const Field& f : object.fields) event.append(f.key, f.value);
   return finish(event, now, peer_ip);
 }
 
