@@ -17,8 +17,12 @@ namespace {
 
 // Bytes read from one file before the others get their turn.
 constexpr std::size_t kReadBudgetPerFile = 8 * 1024 * 1024;
-// A batch is sent when its arena holds this much, whatever its event count.
-constexpr std::size_t kBatchBytes = 2 * 1024 * 1024;
+// A batch is sent when its arena holds this much, whatever its event count. The sink's buffer
+// holds several batches; with 2 MiB a collector's resident memory was mostly batches in flight.
+constexpr std::size_t kBatchBytes = 512 * 1024;
+// Events reserved up front, so the events vector does not regrow in the arena (each old array
+// stays there until the batch is reset).
+constexpr std::size_t kReservedEvents = 2048;
 constexpr auto kCommitInterval = std::chrono::milliseconds(100);
 constexpr auto kRescanDebounce = std::chrono::milliseconds(20);
 // With inotify on every directory a match can appear in, the periodic pass is a safety net only.
@@ -512,7 +516,11 @@ std::size_t FileTailing::process_chunk(TailedFile& f, const char* buf, std::size
 }
 
 Event& FileTailing::add_event(TailedFile& f) {
-  if (!batch_) batch_ = ctx_->out.new_batch();
+  if (!batch_) {
+    batch_ = ctx_->out.new_batch();
+    batch_->events().reserve(
+        std::min(kReservedEvents, static_cast<std::size_t>(options_.batch_events)));
+  }
   if (!f.touched) {
     f.touched = true;
     touched_.push_back(&f);
