@@ -555,6 +555,15 @@ void FileTailing::maybe_close(TailedFile& f, SteadyTime now) {
   }
 }
 
+void FileTailing::close_quiet_files(SteadyTime now) {
+  // Time-driven, not by a read: quiet files get no inotify event and no rescan looks at them.
+  for (auto& f : files_) {
+    if (!f->tailer.is_open() || f->dirty) continue;
+    auto quiet_for = f->draining ? options_.rotate_wait : options_.close_idle_after;
+    if (now - f->last_data >= quiet_for) maybe_close(*f, now);
+  }
+}
+
 bool FileTailing::batch_full() const {
   return batch_ && (batch_->size() >= static_cast<std::size_t>(options_.batch_events) ||
                     batch_->arena().used() >= kBatchBytes);
@@ -676,6 +685,7 @@ void FileTailing::run(SourceContext& ctx) {
   auto next_persist = now + options_.checkpoint_interval;
   auto next_commit = now + kCommitInterval;
   auto last_scan = now;
+  auto next_sweep = now + options_.glob_interval;
   io::FsWatcher::Changes changes;
   while (!ctx.stop.stop_requested() && !stopping_) {
     if (deferred_ready_) open_deferred();
@@ -687,13 +697,17 @@ void FileTailing::run(SourceContext& ctx) {
       retire_closed();
       next_commit = now + kCommitInterval;
     }
+    if (now >= next_sweep) {
+      close_quiet_files(now);
+      next_sweep = now + options_.glob_interval;
+    }
     if (now >= next_persist) {
       persist();
       next_persist = now + options_.checkpoint_interval;
     }
     auto timeout = std::chrono::milliseconds(0);
     if (!more && !deferred_ready_) {
-      auto until = std::min(next_scan, next_persist);
+      auto until = std::min({next_scan, next_persist, next_sweep});
       if (!inflight_.empty()) until = std::min(until, next_commit);
       if (rescan_pending_) until = std::min(until, last_scan + kRescanDebounce);
       timeout = std::max(std::chrono::milliseconds(0),

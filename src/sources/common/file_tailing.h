@@ -176,6 +176,7 @@ class FileTailing {
   bool read_file(TailedFile& f, std::size_t budget);
   std::size_t process_chunk(TailedFile& f, const char* buf, std::size_t n, bool full_buffer);
   void maybe_close(TailedFile& f, SteadyTime now);
+  void close_quiet_files(SteadyTime now);
   void mark_dirty(TailedFile& f);
   bool batch_full() const;
   bool send_batch();
