@@ -301,7 +301,7 @@ void FileTailing::recover_rotated_from_checkpoints() {
     TailedFile* f = open_file(cp.path, *found, std::move(*tailer), size, false, true);
     if (f->tailer.offset() == 0 && cp.offset != 0) {
       // The fingerprint did not match: open_file already dropped the entry; not our file.
-      f->closed = true;
+      mark_closed(*f);
       f->tailer.close();
       note_closed();
     } else if (!have_descriptor) {
@@ -328,7 +328,7 @@ void FileTailing::start_draining(TailedFile& f) {
       return;
     }
     if (!reopen_rotated(f)) {
-      f.closed = true;
+      mark_closed(f);
       return;
     }
     note_opened();
@@ -449,7 +449,7 @@ bool FileTailing::read_file(TailedFile& f, std::size_t budget) {
     }
     bool reopened = f.draining ? reopen_rotated(f) : f.tailer.reopen(f.path);
     if (!reopened) {
-      if (f.draining) f.closed = true;  // gone while it waited for a descriptor
+      if (f.draining) mark_closed(f);  // gone while it waited for a descriptor
       return false;  // else rotated while closed: the rescan handles it
     }
     note_opened();
@@ -542,7 +542,7 @@ void FileTailing::maybe_close(TailedFile& f, SteadyTime now) {
     if (links == 0 || now - f.last_data >= options_.rotate_wait) {
       handler_.on_finished(f);
       f.tailer.close();
-      f.closed = true;
+      mark_closed(f);
       note_closed();
     }
     return;
@@ -629,11 +629,20 @@ void FileTailing::commit_acks() {
   unacked_batches_.set(unacked);
 }
 
+void FileTailing::mark_closed(TailedFile& f) {
+  f.closed = true;
+  closed_pending_ = true;
+}
+
 void FileTailing::retire_closed() {
+  if (!closed_pending_) return;  // the usual case: no pass over thousands of files
+  closed_pending_ = false;
   for (auto& f : files_) {
-    if (!f->closed || f->dirty || f->touched || f->in_flight || f->waiting ||
-        f->window->in_flight() != 0)
+    if (!f->closed) continue;
+    if (f->dirty || f->touched || f->in_flight || f->waiting || f->window->in_flight() != 0) {
+      closed_pending_ = true;  // look again next time
       continue;
+    }
     // Everything it had is delivered and the file is gone or rotated away: forget it.
     store_.erase(f->tailer.id());
     auto it = by_id_.find(f->tailer.id());

@@ -184,6 +184,7 @@ class FileTailing {
   // Checkpoints.
   void commit_acks();
   void update_checkpoint(TailedFile& f);
+  void mark_closed(TailedFile& f);
   void retire_closed();
   void persist();
   void persist_new_files();
@@ -216,6 +217,7 @@ class FileTailing {
   bool stopping_ = false;
   bool rescan_pending_ = false;
   bool files_added_ = false;
+  bool closed_pending_ = false;  // some file is closed and not yet retired
   bool deferred_ready_ = false;  // a descriptor freed up while new files wait for one
   bool watches_complete_ = true;  // every directory a match can appear in is watched
   int64_t open_count_ = 0;
