@@ -44,6 +44,8 @@ class EventBatch {
 
   // Approximate bytes held, for byte-limited buffers.
   std::size_t byte_size() const { return arena_.used() + sizeof(EventBatch); }
+  // Memory the batch holds (its arena's chunks): what a buffer bounded in bytes must count.
+  std::size_t held_bytes() const { return arena_.capacity() + sizeof(EventBatch); }
 
   // Deep copy that shares the finalizers (fan-out to a second mutating branch).
   void copy_from(const EventBatch& other);
@@ -65,7 +67,8 @@ using BatchPtr = std::shared_ptr<EventBatch>;
 // short: enough for the batches in flight between a source and its sinks, not a burst's worth.
 class BatchPool : public std::enable_shared_from_this<BatchPool> {
  public:
-  static std::shared_ptr<BatchPool> create(std::size_t max_idle = 16) {
+  // Few idle batches: each keeps its arena, so a pool of many holds a burst's memory for good.
+  static std::shared_ptr<BatchPool> create(std::size_t max_idle = 4) {
     return std::shared_ptr<BatchPool>(new BatchPool(max_idle));
   }
   BatchPtr acquire();

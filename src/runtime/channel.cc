@@ -3,7 +3,7 @@
 namespace logferry::runtime {
 
 bool BatchChannel::push(const BatchPtr& batch, const std::stop_token& stop) {
-  std::size_t size = batch->byte_size();
+  std::size_t size = batch->held_bytes();  // what it holds, not what it used
   std::unique_lock lock(mu_);
   bool room = not_full_.wait(lock, stop, [&] {
     return closed_ || queue_.empty() || bytes_ + size <= max_bytes_;

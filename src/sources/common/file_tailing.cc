@@ -17,10 +17,16 @@ namespace {
 
 // Bytes read from one file before the others get their turn.
 constexpr std::size_t kReadBudgetPerFile = 8 * 1024 * 1024;
-// A batch is sent when its arena holds this much, whatever its event count.
-constexpr std::size_t kBatchBytes = 2 * 1024 * 1024;
+// A batch is sent when its arena holds this much, whatever its event count. The sink's buffer
+// holds several batches; with 2 MiB a collector's resident memory was mostly batches in flight.
+constexpr std::size_t kBatchBytes = 512 * 1024;
+// Events reserved up front, so the events vector does not regrow in the arena (each old array
+// stays there until the batch is reset).
+constexpr std::size_t kReservedEvents = 2048;
 constexpr auto kCommitInterval = std::chrono::milliseconds(100);
 constexpr auto kRescanDebounce = std::chrono::milliseconds(20);
+// With inotify on every directory a match can appear in, the periodic pass is a safety net only.
+constexpr auto kQuietRescanInterval = std::chrono::milliseconds(60000);
 
 std::string parent_of(const std::string& path) {
   auto slash = path.rfind('/');
@@ -40,6 +46,13 @@ std::string static_prefix_dir(const std::string& pattern) {
   auto wild = pattern.find_first_of("*?[");
   std::string head = wild == std::string::npos ? pattern : pattern.substr(0, wild);
   return parent_of(head + "x");
+}
+
+// Whether new matches of the glob can only appear in its static directory (no wildcard in a
+// directory component), so a watch on that directory sees every one.
+bool wildcards_in_name_only(const std::string& pattern) {
+  auto wild = pattern.find_first_of("*?[");
+  return wild == std::string::npos || pattern.find('/', wild) == std::string::npos;
 }
 
 // Finds the file with identity `id` in `dir` (a rotated file renamed next to its old name).
@@ -101,6 +114,10 @@ FileTailing::FileTailing(const TailingOptions& options, TailingTraits traits, Bu
       descriptor_waits_(ctx.metrics.counter(
           traits_.metric_prefix + "descriptor_waits_total",
           "Times a file waited for a descriptor (max_open_files reached)", ctx.labels())),
+      rescans_(ctx.metrics.counter(traits_.metric_prefix + "rescans_total",
+                                   "Passes over the globs (each stats every match)", ctx.labels())),
+      file_checks_(ctx.metrics.counter(traits_.metric_prefix + "file_checks_total",
+                                       "Matches stat'ed by rescans", ctx.labels())),
       open_files_(ctx.metrics.gauge(traits_.metric_prefix + "open_files",
                                     "Log files with an open descriptor", ctx.labels())),
       tracked_files_(ctx.metrics.gauge(traits_.metric_prefix + "tracked_files",
@@ -110,6 +127,8 @@ FileTailing::FileTailing(const TailingOptions& options, TailingTraits traits, Bu
           "Batches sent but not yet acknowledged (what a crash may repeat)", ctx.labels())) {
   std::memset(buffer_.get() + buffer_size_, 0, traits_.buffer_padding);
   raise_fd_limit();
+  for (const auto& pattern : options_.include)
+    if (!wildcards_in_name_only(pattern)) watches_complete_ = false;
 }
 
 FileTailing::~FileTailing() {
@@ -137,17 +156,27 @@ bool FileTailing::excluded(const std::string& path) const {
   return false;
 }
 
-void FileTailing::watch_parent(const std::string& path) {
-  std::string dir = parent_of(path);
-  if (watched_dirs_.insert(dir).second) watcher_->watch_dir(dir);
+void FileTailing::watch_parent(const std::string& path) { watch_dir(parent_of(path)); }
+
+void FileTailing::watch_dir(const std::string& dir) {
+  if (watcher_->is_polling() || watched_dirs_.count(dir)) return;
+  if (watcher_->watch_dir(dir))
+    watched_dirs_.insert(dir);
+  else
+    watches_complete_ = false;  // max_user_watches: the periodic rescan must find its changes
+}
+
+std::chrono::milliseconds FileTailing::rescan_interval() const {
+  auto interval = std::chrono::milliseconds(options_.glob_interval.count());
+  if (watcher_->is_polling() || !watches_complete_) return interval;
+  return std::max(interval, kQuietRescanInterval);
 }
 
 void FileTailing::rescan(bool first) {
+  rescans_.add();
   seen_.clear();
-  discovery_deferred_ = false;
   for (const auto& pattern : options_.include) {
-    std::string dir = static_prefix_dir(pattern);
-    if (!watcher_->is_polling() && watcher_->watch_dir(dir)) watched_dirs_.insert(dir);
+    watch_dir(static_prefix_dir(pattern));
     glob_t g{};
     if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
       for (std::size_t i = 0; i < g.gl_pathc; ++i) {
@@ -158,6 +187,7 @@ void FileTailing::rescan(bool first) {
     }
     ::globfree(&g);
   }
+  seen_.rehash(0);
   for (auto it = by_path_.begin(); it != by_path_.end();) {
     if (seen_.count(it->first)) {
       ++it;
@@ -171,6 +201,7 @@ void FileTailing::rescan(bool first) {
 
 void FileTailing::consider(const std::string& path, bool first) {
   uint64_t size = 0;
+  file_checks_.add();
   auto id = io::file_id_of(path, &size);
   if (!id) return;
   seen_.insert(path);
@@ -188,9 +219,11 @@ void FileTailing::consider(const std::string& path, bool first) {
   }
   if (by_id_.count(*id)) return;  // the same file under another path, or one being drained
   if (!acquire_descriptor()) {
-    // Found again by a rescan once a descriptor is free.
-    if (!discovery_deferred_) descriptor_waits_.add();
-    discovery_deferred_ = true;
+    // Opened in turn as descriptors free up (open_deferred).
+    if (deferred_set_.insert(path).second) {
+      deferred_.emplace_back(path, first);
+      descriptor_waits_.add();
+    }
     return;
   }
   auto tailer = io::FileTailer::open(path, 0);
@@ -237,10 +270,8 @@ TailedFile* FileTailing::open_file(const std::string& path, const std::string& r
   files_.push_back(std::move(state));
   by_id_[f->tailer.id()] = f;
   if (!draining) by_real_path_[real_path] = f;
-  if (!watcher_->is_polling()) {
-    watch_parent(path);
-    watch_parent(real_path);
-  }
+  watch_parent(path);
+  watch_parent(real_path);
   note_opened();
   tracked_files_.add(1);
   update_checkpoint(*f);
@@ -266,12 +297,21 @@ void FileTailing::recover_rotated_from_checkpoints() {
       store_.erase(cp.id);
       continue;
     }
+    bool have_descriptor = acquire_descriptor();
     TailedFile* f = open_file(cp.path, *found, std::move(*tailer), size, false, true);
     if (f->tailer.offset() == 0 && cp.offset != 0) {
       // The fingerprint did not match: open_file already dropped the entry; not our file.
-      f->closed = true;
+      mark_closed(*f);
       f->tailer.close();
       note_closed();
+    } else if (!have_descriptor) {
+      // Opened only to check it is ours: reopened where it is (real_path) when its turn comes.
+      f->tailer.close();
+      --open_count_;
+      open_files_.add(-1);
+      f->dirty = false;
+      dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), f), dirty_.end());
+      wait_for_descriptor(*f);
     }
   }
 }
@@ -288,7 +328,7 @@ void FileTailing::start_draining(TailedFile& f) {
       return;
     }
     if (!reopen_rotated(f)) {
-      f.closed = true;
+      mark_closed(f);
       return;
     }
     note_opened();
@@ -348,8 +388,23 @@ void FileTailing::note_closed() {
     waiting_.erase(waiting_.begin());
     next->waiting = false;
     mark_dirty(*next);
-  } else if (discovery_deferred_) {
-    rescan_pending_ = true;
+  } else if (!deferred_.empty()) {
+    deferred_ready_ = true;
+  }
+}
+
+void FileTailing::open_deferred() {
+  deferred_ready_ = false;
+  // acquire_descriptor() frees one if it must; consider() then takes it.
+  while (!deferred_.empty() && acquire_descriptor()) {
+    auto [path, first] = std::move(deferred_.front());
+    deferred_.pop_front();
+    deferred_set_.erase(path);
+    if (!excluded(path)) consider(path, first);
+  }
+  if (deferred_.empty()) {
+    deferred_set_ = {};  // give the table of thousands of paths back
+    deferred_ = {};
   }
 }
 
@@ -394,7 +449,7 @@ bool FileTailing::read_file(TailedFile& f, std::size_t budget) {
     }
     bool reopened = f.draining ? reopen_rotated(f) : f.tailer.reopen(f.path);
     if (!reopened) {
-      if (f.draining) f.closed = true;  // gone while it waited for a descriptor
+      if (f.draining) mark_closed(f);  // gone while it waited for a descriptor
       return false;  // else rotated while closed: the rescan handles it
     }
     note_opened();
@@ -461,7 +516,11 @@ std::size_t FileTailing::process_chunk(TailedFile& f, const char* buf, std::size
 }
 
 Event& FileTailing::add_event(TailedFile& f) {
-  if (!batch_) batch_ = ctx_->out.new_batch();
+  if (!batch_) {
+    batch_ = ctx_->out.new_batch();
+    batch_->events().reserve(
+        std::min(kReservedEvents, static_cast<std::size_t>(options_.batch_events)));
+  }
   if (!f.touched) {
     f.touched = true;
     touched_.push_back(&f);
@@ -483,15 +542,25 @@ void FileTailing::maybe_close(TailedFile& f, SteadyTime now) {
     if (links == 0 || now - f.last_data >= options_.rotate_wait) {
       handler_.on_finished(f);
       f.tailer.close();
-      f.closed = true;
+      mark_closed(f);
       note_closed();
     }
     return;
   }
-  bool wanted = !waiting_.empty() && !f.skipping;  // read to its end: another file's turn
+  // Read to its end: another file's turn.
+  bool wanted = (!waiting_.empty() || !deferred_.empty()) && !f.skipping;
   if ((wanted || now - f.last_data >= options_.close_idle_after) && !handler_.pending(f)) {
     f.tailer.close();  // reopened by path on the next change
     note_closed();
+  }
+}
+
+void FileTailing::close_quiet_files(SteadyTime now) {
+  // Time-driven, not by a read: quiet files get no inotify event and no rescan looks at them.
+  for (auto& f : files_) {
+    if (!f->tailer.is_open() || f->dirty) continue;
+    auto quiet_for = f->draining ? options_.rotate_wait : options_.close_idle_after;
+    if (now - f->last_data >= quiet_for) maybe_close(*f, now);
   }
 }
 
@@ -506,6 +575,10 @@ bool FileTailing::send_batch() {
     uint64_t seq = f->window->open(handler_.resume_offset(*f, f->next_offset));
     batch_->add_finalizer(f->window->finalizer_for(seq));
     f->touched = false;
+    if (!f->in_flight) {
+      f->in_flight = true;
+      inflight_.push_back(f);
+    }
   }
   touched_.clear();
   if (batch_->empty()) {
@@ -536,20 +609,40 @@ void FileTailing::update_checkpoint(TailedFile& f) {
 }
 
 void FileTailing::commit_acks() {
+  // Only the files with batches out: an idle node with thousands of files costs nothing here.
   int64_t unacked = 0;
-  for (auto& f : files_) {
+  std::size_t kept = 0;
+  for (TailedFile* f : inflight_) {
     if (auto pos = f->window->take_committed()) {
       f->committed = *pos;
       update_checkpoint(*f);
     }
-    unacked += static_cast<int64_t>(f->window->in_flight());
+    auto n = f->window->in_flight();
+    unacked += static_cast<int64_t>(n);
+    if (n != 0 || f->touched)
+      inflight_[kept++] = f;
+    else
+      f->in_flight = false;
   }
+  inflight_.resize(kept);
+  if (inflight_.empty()) inflight_.shrink_to_fit();
   unacked_batches_.set(unacked);
 }
 
+void FileTailing::mark_closed(TailedFile& f) {
+  f.closed = true;
+  closed_pending_ = true;
+}
+
 void FileTailing::retire_closed() {
+  if (!closed_pending_) return;  // the usual case: no pass over thousands of files
+  closed_pending_ = false;
   for (auto& f : files_) {
-    if (!f->closed || f->dirty || f->touched || f->window->in_flight() != 0) continue;
+    if (!f->closed) continue;
+    if (f->dirty || f->touched || f->in_flight || f->waiting || f->window->in_flight() != 0) {
+      closed_pending_ = true;  // look again next time
+      continue;
+    }
     // Everything it had is delivered and the file is gone or rotated away: forget it.
     store_.erase(f->tailer.id());
     auto it = by_id_.find(f->tailer.id());
@@ -597,12 +690,14 @@ void FileTailing::run(SourceContext& ctx) {
 
   using Clock = std::chrono::steady_clock;
   auto now = Clock::now();
-  auto next_scan = now + options_.glob_interval;
+  auto next_scan = now + rescan_interval();
   auto next_persist = now + options_.checkpoint_interval;
   auto next_commit = now + kCommitInterval;
   auto last_scan = now;
+  auto next_sweep = now + options_.glob_interval;
   io::FsWatcher::Changes changes;
   while (!ctx.stop.stop_requested() && !stopping_) {
+    if (deferred_ready_) open_deferred();
     bool more = read_dirty();
     if (stopping_ || !send_batch()) break;
     now = Clock::now();
@@ -611,13 +706,18 @@ void FileTailing::run(SourceContext& ctx) {
       retire_closed();
       next_commit = now + kCommitInterval;
     }
+    if (now >= next_sweep) {
+      close_quiet_files(now);
+      next_sweep = now + options_.glob_interval;
+    }
     if (now >= next_persist) {
       persist();
       next_persist = now + options_.checkpoint_interval;
     }
     auto timeout = std::chrono::milliseconds(0);
-    if (!more) {
-      auto until = std::min({next_scan, next_persist, next_commit});
+    if (!more && !deferred_ready_) {
+      auto until = std::min({next_scan, next_persist, next_sweep});
+      if (!inflight_.empty()) until = std::min(until, next_commit);
       if (rescan_pending_) until = std::min(until, last_scan + kRescanDebounce);
       timeout = std::max(std::chrono::milliseconds(0),
                          std::chrono::duration_cast<std::chrono::milliseconds>(until - now));
@@ -636,7 +736,7 @@ void FileTailing::run(SourceContext& ctx) {
       rescan(false);
       for (auto& f : files_)
         if (f->tailer.is_open()) mark_dirty(*f);
-      next_scan = now + options_.glob_interval;
+      next_scan = now + rescan_interval();
       last_scan = now;
     } else if (rescan_pending_ && now >= last_scan + kRescanDebounce) {
       rescan(false);

@@ -9,11 +9,19 @@
 // committed offsets are persisted every checkpoint_interval. When the path leads to another
 // inode (rename rotation, symlink retarget) or disappears, the old descriptor is drained to its
 // end before it is closed, so no line is lost or repeated. At most max_open_files descriptors
-// are open: beyond that, the files idle longest (read to their end) give theirs up, and files
-// that find none free wait for one.
+// are open at every moment, also while thousands of files are first found: beyond that, the
+// files idle longest (read to their end) give theirs up, and files that find none free wait in
+// line (new files in the order found, without another rescan).
+//
+// Idle costs nothing per file: with inotify watching every directory the globs can match, a
+// rescan (which stats every match) runs on directory events only, plus a safety pass every
+// kQuietRescanInterval; the glob_interval pass is for polling, failed watches and globs with
+// wildcards in their directories. Acknowledgements are collected from the files with batches in
+// flight only.
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -98,6 +106,7 @@ struct TailedFile {
   bool dirty = false;
   bool touched = false;
   bool waiting = false;   // for a descriptor (max_open_files)
+  bool in_flight = false; // listed in FileTailing's inflight_ (batches sent, not all acked)
 };
 
 // What a line means: the source's part.
@@ -151,6 +160,9 @@ class FileTailing {
   bool reopen_rotated(TailedFile& f);
   bool excluded(const std::string& path) const;
   void watch_parent(const std::string& path);
+  void watch_dir(const std::string& dir);
+  std::chrono::milliseconds rescan_interval() const;
+  void open_deferred();
 
   // Descriptors (max_open_files).
   bool acquire_descriptor();
@@ -164,6 +176,7 @@ class FileTailing {
   bool read_file(TailedFile& f, std::size_t budget);
   std::size_t process_chunk(TailedFile& f, const char* buf, std::size_t n, bool full_buffer);
   void maybe_close(TailedFile& f, SteadyTime now);
+  void close_quiet_files(SteadyTime now);
   void mark_dirty(TailedFile& f);
   bool batch_full() const;
   bool send_batch();
@@ -171,6 +184,7 @@ class FileTailing {
   // Checkpoints.
   void commit_acks();
   void update_checkpoint(TailedFile& f);
+  void mark_closed(TailedFile& f);
   void retire_closed();
   void persist();
   void persist_new_files();
@@ -187,6 +201,10 @@ class FileTailing {
   std::unordered_map<std::string, TailedFile*> by_real_path_;  // for inotify's modified entries
   std::map<io::FileId, TailedFile*> by_id_;
   std::vector<TailedFile*> dirty_, processing_, waiting_;
+  std::vector<TailedFile*> inflight_;  // files with batches not all acknowledged
+  // New paths found while no descriptor was free, opened in this order as descriptors free up.
+  std::deque<std::pair<std::string, bool>> deferred_;  // path, found by the first scan
+  std::unordered_set<std::string> deferred_set_;
   std::unordered_set<std::string> seen_;
   std::unordered_set<std::string> watched_dirs_;
 
@@ -199,7 +217,9 @@ class FileTailing {
   bool stopping_ = false;
   bool rescan_pending_ = false;
   bool files_added_ = false;
-  bool discovery_deferred_ = false;  // a new file found no free descriptor
+  bool closed_pending_ = false;  // some file is closed and not yet retired
+  bool deferred_ready_ = false;  // a descriptor freed up while new files wait for one
+  bool watches_complete_ = true;  // every directory a match can appear in is watched
   int64_t open_count_ = 0;
 
   Counter& truncated_;
@@ -208,6 +228,8 @@ class FileTailing {
   Counter& copytruncated_;
   Counter& checkpoint_errors_;
   Counter& descriptor_waits_;
+  Counter& rescans_;
+  Counter& file_checks_;
   Gauge& open_files_;
   Gauge& tracked_files_;
   Gauge& unacked_batches_;

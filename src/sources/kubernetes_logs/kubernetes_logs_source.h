@@ -28,7 +28,10 @@ class KubernetesLogsSource final : public Source, private TailHandler {
   static constexpr std::string_view kDoc =
       "Tails Kubernetes container logs (CRI, Docker json-file), follows rotation, checkpoints.";
   struct Options : TailingOptions {
-    Options() { include = {"/var/log/containers/*.log"}; }
+    Options() {
+      include = {"/var/log/containers/*.log"};
+      max_open_files = 256;  // a busy node has thousands of container logs
+    }
   };
   static void describe(config::Schema<Options>& s) { describe_tailing(s); }
   static Result<std::unique_ptr<Source>> build(const Options& options, BuildContext& ctx);

@@ -427,5 +427,101 @@ TEST_F(KubernetesLogsSourceTest, ManyFilesNoBusyLoop) {
   EXPECT_EQ(out_.count(), 2000u);
 }
 
+// Container logs written and closed, as a node has them after a burst: pods/<ns>_<pod>_<uid>/app/0.log
+// with a symlink in containers/.
+void write_quiet_containers(const fs::path& root, int count, int lines_each) {
+  fs::create_directories(root / "containers");
+  for (int i = 0; i < count; ++i) {
+    std::string pod = "pod" + std::to_string(i);
+    fs::path dir = root / "pods" / ("prod_" + pod + "_uid-" + std::to_string(i)) / "app";
+    fs::create_directories(dir);
+    std::ofstream f(dir / "0.log");
+    for (int n = 0; n < lines_each; ++n)
+      f << fmt::format("2024-05-01T10:00:00.{:09}Z stdout F {}-{}\n", n, pod, n);
+    fs::create_symlink(dir / "0.log", root / "containers" / (pod + "_prod_app-" + kId + ".log"));
+  }
+}
+
+// Descriptors of this process open on container logs (*/0.log), from /proc/self/fd.
+int open_log_descriptors() {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = fs::read_symlink(e.path(), ec);
+    if (!ec && target.filename() == "0.log") ++n;
+  }
+  return n;
+}
+
+TEST_F(KubernetesLogsSourceTest, DescriptorBoundHoldsWhileDiscoveringManyFiles) {
+  constexpr int kFiles = 1000, kLines = 5, kBound = 64;
+  write_quiet_containers(dir_.path(), kFiles, kLines);
+  auto o = options();
+  o.max_open_files = kBound;
+  std::atomic<bool> done{false};
+  std::atomic<int> most{0};
+  std::thread sampler([&] {  // from before the first open to the last line
+    while (!done) {
+      int n = open_log_descriptors();
+      if (n > most) most = n;
+    }
+  });
+  {
+    Running src(o, data(), metrics_, out_);
+    EXPECT_TRUE(wait_until([&] { return out_.count() == kFiles * kLines; },
+                           std::chrono::seconds(30), "every line"))
+        << out_.count();
+    EXPECT_LE(metric("logferry_kubernetes_logs_open_files"), kBound);
+  }
+  done = true;
+  sampler.join();
+  EXPECT_LE(most.load(), kBound);
+  EXPECT_GT(most.load(), 0);  // the sampler saw the reading
+  EXPECT_GE(metric("logferry_kubernetes_logs_descriptor_waits_total"), kFiles - kBound);
+  EXPECT_EQ(out_.count(), static_cast<std::size_t>(kFiles * kLines));
+}
+
+TEST_F(KubernetesLogsSourceTest, DefaultBoundIs256Descriptors) {
+  EXPECT_EQ(KubernetesLogsSource::Options().max_open_files, 256);
+}
+
+// With inotify on the one directory the glob reads, quiet files cost no rescans: a change is
+// found through its event. The same files polled are rescanned every glob_interval (which is
+// what shows the counter works).
+TEST_F(KubernetesLogsSourceTest, QuietFilesAreNotRescannedUnderInotify) {
+  constexpr int kFiles = 300;
+  write_quiet_containers(dir_.path(), kFiles, 2);
+  auto o = options();
+  o.glob_interval = std::chrono::milliseconds(50);
+  Running src(o, data(), metrics_, out_);
+  ASSERT_TRUE(wait_until([&] { return out_.count() == 2 * kFiles; }));
+  const int64_t rescans = metric("logferry_kubernetes_logs_rescans_total");
+  const int64_t checks = metric("logferry_kubernetes_logs_file_checks_total");
+  // A line appended to one file arrives without a rescan.
+  {
+    std::ofstream f(dir_.path() / "pods" / "prod_pod7_uid-7" / "app" / "0.log", std::ios::app);
+    f << "2024-05-01T10:00:01.000000000Z stdout F late\n";
+  }
+  ASSERT_TRUE(wait_until([&] { return out_.count() == 2 * kFiles + 1; }));
+  // For 20 glob_intervals (a periodic rescan would have run by now), checked all along.
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1000);
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(metric("logferry_kubernetes_logs_rescans_total"), rescans);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(metric("logferry_kubernetes_logs_file_checks_total"), checks);
+}
+
+TEST_F(KubernetesLogsSourceTest, PolledFilesAreRescannedEveryGlobInterval) {
+  write_quiet_containers(dir_.path(), 20, 2);
+  auto o = options();
+  o.glob_interval = std::chrono::milliseconds(50);
+  o.watch = "poll";
+  Running src(o, data(), metrics_, out_);
+  ASSERT_TRUE(wait_until([&] { return out_.count() == 40; }));
+  const int64_t rescans = metric("logferry_kubernetes_logs_rescans_total");
+  EXPECT_TRUE(wait_until([&] { return metric("logferry_kubernetes_logs_rescans_total") >= rescans + 3; }));
+}
+
 }  // namespace
 }  // namespace logferry::sources
