@@ -250,7 +250,9 @@ void describe_tailing(config::Schema<O>& s) {
   s.template field<config::ByteSize>("max_line_bytes", &T::max_line_bytes)
       .doc("Lines longer than this (partial lines joined first) are cut, counted and marked `truncated: true`.");
   s.template field<config::Duration>("glob_interval", &T::glob_interval)
-      .doc("Rescan period of the globs; also the polling period when inotify is unavailable.");
+      .doc("Rescan period of the globs when inotify cannot watch every directory a match can "
+           "appear in (a wildcard in a directory part, watch: poll); otherwise rescans follow "
+           "inotify events, with a safety pass every max(this, 60 s).");
   s.template field<std::string>("watch", &T::watch).one_of({"inotify", "poll"})
       .doc("How changes are noticed: inotify (falls back to polling if unavailable) or poll.");
   s.template field<config::Duration>("rotate_wait", &T::rotate_wait)
