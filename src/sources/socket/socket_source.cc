@@ -14,6 +14,7 @@
 #include "net/listen_helpers.h"
 #include "net/tls_server_context.h"
 #include "runtime/socket_handover.h"
+#include "sources/common/listener_options.h"
 
 namespace logferry::sources {
 
@@ -121,23 +122,13 @@ void SocketSource::describe(config::Schema<Options>& s) {
       .doc("text: the frame is `message`; json: the object's keys become fields (an array, one "
            "event per object).");
   s.field("tls", &Options::tls).doc("TLS server settings for mode tcp.");
-  s.field("max_frame_bytes", &Options::max_frame_bytes)
-      .doc("Longer lines or datagrams are cut to this size, marked truncated: true and counted.");
-  s.field("max_connections", &Options::max_connections).range(1, 1'000'000)
-      .doc("TCP connections over this are closed at once and counted.");
-  s.field("idle_timeout", &Options::idle_timeout)
-      .doc("A TCP connection silent this long (or half-open) is closed.");
-  s.field("batch_max_events", &Options::batch_max_events).range(1, 1'000'000)
-      .doc("Most events per batch; a batch also ends when the sockets have nothing more.");
-  s.field("receive_buffer_bytes", &Options::receive_buffer_bytes)
-      .doc("UDP socket receive buffer (SO_RCVBUF) that absorbs bursts.");
+  describe_listener_limits(s);
   s.check([](const Options& o, config::CheckContext& c) {
     if (o.tls.enabled && o.mode != "tcp") c.error("tls", "tls needs mode tcp");
     if (o.tls.enabled && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
       c.error("tls", "tls.enabled needs tls.cert_file and tls.key_file");
     if (o.tls.verify_client && o.tls.ca_file.empty()) c.error("tls", "verify_client needs ca_file");
-    if (o.max_frame_bytes.bytes < 16 || o.max_frame_bytes.bytes > (1ULL << 30))
-      c.error("max_frame_bytes", "must be between 16 bytes and 1GiB");
+    check_listener_limits(o, c);
   });
 }
 

@@ -16,6 +16,7 @@
 #include "net/relp.h"
 #include "net/listen_helpers.h"
 #include "runtime/socket_handover.h"
+#include "sources/common/listener_options.h"
 #include "sources/syslog/syslog_parser.h"
 
 namespace logferry::sources {
@@ -219,16 +220,7 @@ void SyslogSource::describe(config::Schema<Options>& s) {
   s.field("tls", &Options::tls).doc("TLS settings for mode tls; with mode relp, cert_file and key_file turn on RELP over TLS.");
   s.field("framing", &Options::framing).one_of({"auto", "newline", "octet_counting"})
       .doc("TCP/TLS framing (RFC 6587); auto: a frame starting with a digit is octet-counted.");
-  s.field("max_frame_bytes", &Options::max_frame_bytes)
-      .doc("Longer messages are cut to this size, marked truncated: true and counted.");
-  s.field("max_connections", &Options::max_connections).range(1, 1'000'000)
-      .doc("Connections over this are closed at once and counted.");
-  s.field("idle_timeout", &Options::idle_timeout)
-      .doc("A connection silent this long (or half-open) is closed.");
-  s.field("batch_max_events", &Options::batch_max_events).range(1, 1'000'000)
-      .doc("Most messages per batch; a batch also ends when the sockets have nothing more.");
-  s.field("receive_buffer_bytes", &Options::receive_buffer_bytes)
-      .doc("UDP socket receive buffer (SO_RCVBUF) that absorbs bursts.");
+  describe_listener_limits(s);
   s.check([](const Options& o, config::CheckContext& c) {
     if (o.mode == "tls" && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
       c.error("tls", "mode tls needs tls.cert_file and tls.key_file");
@@ -236,8 +228,7 @@ void SyslogSource::describe(config::Schema<Options>& s) {
       c.error("tls", "RELP over TLS needs both tls.cert_file and tls.key_file");
     if (o.tls.verify_client && o.tls.ca_file.empty())
       c.error("tls", "verify_client needs ca_file");
-    if (o.max_frame_bytes.bytes < 16 || o.max_frame_bytes.bytes > (1ULL << 30))
-      c.error("max_frame_bytes", "must be between 16 bytes and 1GiB");
+    check_listener_limits(o, c);
   });
 }
 
