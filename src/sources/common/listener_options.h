@@ -22,6 +22,15 @@ void describe_listener_limits(config::Schema<Options>& s) {
       .doc("UDP socket receive buffer (SO_RCVBUF) that absorbs bursts.");
 }
 
+// A TLS server's files: `Tls` has cert_file, key_file, ca_file and verify_client.
+template <class Tls>
+void describe_tls_server_files(config::Schema<Tls>& s) {
+  s.field("cert_file", &Tls::cert_file).doc("PEM certificate (chain) of this server.");
+  s.field("key_file", &Tls::key_file).doc("PEM private key.");
+  s.field("ca_file", &Tls::ca_file).doc("PEM CA bundle that client certificates must chain to.");
+  s.field("verify_client", &Tls::verify_client).doc("Require a client certificate signed by ca_file (mutual TLS).");
+}
+
 // The check that goes with describe_listener_limits().
 template <class Options>
 void check_listener_limits(const Options& o, config::CheckContext& c) {

@@ -103,13 +103,9 @@ struct SocketSource::Impl {
 
 void SocketSource::TlsOptions::describe(config::Schema<TlsOptions>& s) {
   s.field("enabled", &TlsOptions::enabled).doc("Serve TLS on mode tcp (Logstash's ssl_enable).");
-  s.field("cert_file", &TlsOptions::cert_file).doc("PEM certificate (chain) of this server.");
-  s.field("key_file", &TlsOptions::key_file).doc("PEM private key.");
-  s.field("ca_file", &TlsOptions::ca_file).doc("PEM CA bundle that client certificates must chain to.");
+  describe_tls_server_files(s);
   s.field("extra_chain_certs", &TlsOptions::extra_chain_certs)
       .doc("PEM files of intermediate certificates sent after cert_file's chain.");
-  s.field("verify_client", &TlsOptions::verify_client)
-      .doc("Require a client certificate signed by ca_file (mutual TLS).");
 }
 
 void SocketSource::describe(config::Schema<Options>& s) {

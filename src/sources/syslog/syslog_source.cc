@@ -207,11 +207,7 @@ class RelpHandler final : public net::ConnectionHandler {
 }  // namespace syslog
 
 void SyslogSource::TlsOptions::describe(config::Schema<TlsOptions>& s) {
-  s.field("cert_file", &TlsOptions::cert_file).doc("PEM certificate (chain) of this server.");
-  s.field("key_file", &TlsOptions::key_file).doc("PEM private key.");
-  s.field("ca_file", &TlsOptions::ca_file).doc("PEM CA bundle that client certificates must chain to.");
-  s.field("verify_client", &TlsOptions::verify_client)
-      .doc("Require a client certificate signed by ca_file (mutual TLS).");
+  describe_tls_server_files(s);
 }
 
 void SyslogSource::describe(config::Schema<Options>& s) {
