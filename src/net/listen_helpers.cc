@@ -16,14 +16,18 @@ TcpServerMetrics tcp_server_metrics(Metrics& m, std::string_view prefix, const L
 }
 
 Result<std::unique_ptr<asio::ip::udp::socket>> bind_udp(asio::io_context& io, const std::string& address,
-                                                        uint64_t receive_buffer_bytes) {
+                                                        uint64_t receive_buffer_bytes, int bound_fd) {
   auto ep = resolve_udp_endpoint(address);
   if (!ep) return unexpected(ep.error());
   auto sock = std::make_unique<asio::ip::udp::socket>(io);
   asio::error_code ec;
-  sock->open(ep->protocol(), ec);
-  if (!ec) sock->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) sock->bind(*ep, ec);
+  if (bound_fd >= 0) {
+    sock->assign(ep->protocol(), bound_fd, ec);
+  } else {
+    sock->open(ep->protocol(), ec);
+    if (!ec) sock->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) sock->bind(*ep, ec);
+  }
   if (!ec) sock->non_blocking(true, ec);
   if (ec) return unexpected(ErrorCode::kUnavailable, "cannot listen on udp " + address + ": " + ec.message());
   int rcvbuf = static_cast<int>(std::min<uint64_t>(receive_buffer_bytes, 1u << 30));

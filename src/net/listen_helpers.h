@@ -21,9 +21,10 @@ namespace logferry::net {
 // logferry_<prefix>_tls_handshake_failures_total and the gauge logferry_<prefix>_connections.
 TcpServerMetrics tcp_server_metrics(Metrics& metrics, std::string_view prefix, const Labels& labels);
 
-// A non-blocking UDP socket bound to HOST:PORT (SO_REUSEADDR; SO_RCVBUF when > 0).
+// A non-blocking UDP socket bound to HOST:PORT (SO_REUSEADDR; SO_RCVBUF when > 0), or, when
+// `bound_fd` >= 0, that already bound socket (adopted on reload, runtime/socket_handover.h).
 Result<std::unique_ptr<asio::ip::udp::socket>> bind_udp(asio::io_context& io, const std::string& address,
-                                                        uint64_t receive_buffer_bytes);
+                                                        uint64_t receive_buffer_bytes, int bound_fd = -1);
 
 // Runs `io` until `stop` is requested or `stopping` turns true: each round handles what is
 // readable now (it all joins one batch), then calls `after_round` (the source's flush).

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <set>
 #include <string>
@@ -58,6 +59,57 @@ std::string config(uint16_t tcp, uint16_t udp, uint16_t api, int generation) {
          "  files: { type: file, inputs: [tag], path: out/all.log, format: '%{message} %{gen}' }\n";
 }
 
+// The same pipeline as a Logstash .conf: tcp and udp inputs (the socket source), file output
+// (json_lines); `gen` comes from a mutate filter that each reload changes.
+std::string logstash_conf(uint16_t tcp, uint16_t udp, int generation, const fs::path& dir) {
+  return "input {\n"
+         "  tcp { host => \"127.0.0.1\" port => " + std::to_string(tcp) + " }\n"
+         "  udp { host => \"127.0.0.1\" port => " + std::to_string(udp) + " }\n"
+         "}\n"
+         "filter { mutate { add_field => { \"gen\" => \"" + std::to_string(generation) + "\" } } }\n"
+         "output { file { path => \"" + (dir / "out" / "all.log").string() + "\" } }\n";
+}
+
+// What differs between the two pipelines under test: config, and where to read the outcome.
+struct Setup {
+  std::string file_name;
+  std::function<std::string(uint16_t tcp, uint16_t udp, uint16_t api, int generation, const fs::path& dir)> config;
+  std::string listening_tcp, listening_udp;  // log lines that say a source listens
+  std::string udp_dropped, tcp_accepted;     // metric series (summed over labels)
+  bool change_every_reload = false;          // else only the third reload changes the config
+};
+
+Setup syslog_setup() {
+  return {"logferry.yaml", [](uint16_t tcp, uint16_t udp, uint16_t api, int gen, const fs::path&) {
+            return config(tcp, udp, api, gen);
+          },
+          "syslog source tcp: listening", "syslog source udp: listening",
+          "logferry_syslog_udp_dropped_total", "logferry_syslog_connections_accepted_total", false};
+}
+
+Setup logstash_setup() {
+  return {"pipeline.conf", [](uint16_t tcp, uint16_t udp, uint16_t, int gen, const fs::path& dir) {
+            return logstash_conf(tcp, udp, gen, dir);
+          },
+          "(tcp, port", "(udp, port", "logferry_socket_udp_dropped_total",
+          "logferry_socket_connections_accepted_total", true};
+}
+
+// The sum of a metric over its label sets, e.g. metric_sum(api, "logferry_socket_udp_dropped_total").
+int64_t metric_sum(uint16_t api, const std::string& name) {
+  std::string body = http_exchange(api, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  int64_t sum = 0;
+  bool found = false;
+  for (std::size_t at = body.find(name); at != std::string::npos; at = body.find(name, at + 1)) {
+    std::size_t end = at + name.size();
+    if ((at > 0 && body[at - 1] != '\n') || end >= body.size() || (body[end] != '{' && body[end] != ' ')) continue;
+    std::size_t value = body.find(' ', body[end] == '{' ? body.find('}', end) : end);
+    sum += std::stoll(body.substr(value + 1));
+    found = true;
+  }
+  return found ? sum : -1;
+}
+
 // A value from /metrics, e.g. metric(api, "logferry_config_reloads_total").
 int64_t metric(uint16_t api, const std::string& series) {
   std::string body = http_exchange(api, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
@@ -76,29 +128,36 @@ struct Outcome {
   int after_transform_change = 0;  // lines written with the changed transform
 };
 
-// Marks every "tcp-N G" / "udp-N G" line of `text` as seen.
-void mark(const std::string& text, std::vector<bool>& tcp, std::vector<bool>& udp, int& gen2) {
+// Marks every line holding "tcp-N" / "udp-N" of `text` as seen; counts the lines written
+// with the last generation `last_gen` ("... G" lines, or JSON with "gen":"G").
+void mark(const std::string& text, std::vector<bool>& tcp, std::vector<bool>& udp, int& last_gen_lines,
+          int last_gen) {
+  const std::string gen = std::to_string(last_gen), gen_json = "\"gen\":\"" + gen + "\"";
   std::size_t start = 0;
   for (auto nl = text.find('\n'); nl != std::string::npos; start = nl + 1, nl = text.find('\n', start)) {
     std::string_view line(text.data() + start, nl - start);
-    if (line.size() < 6) continue;
-    auto& seen = line.substr(0, 4) == "tcp-" ? tcp : udp;
-    std::size_t n = static_cast<std::size_t>(std::atoi(std::string(line.substr(4)).c_str()));
+    std::size_t at = line.find("tcp-");
+    if (at == std::string_view::npos) at = line.find("udp-");
+    if (at == std::string_view::npos || line.size() < at + 10) continue;
+    auto& seen = line.substr(at, 4) == "tcp-" ? tcp : udp;
+    std::size_t n = static_cast<std::size_t>(std::atoi(std::string(line.substr(at + 4, 6)).c_str()));
     if (n < seen.size()) seen[n] = true;
-    if (line.back() == '2') ++gen2;
+    if (line.ends_with(" " + gen) || line.find(gen_json) != std::string_view::npos) ++last_gen_lines;
   }
 }
 
-Outcome send_with_reloads(int reloads) {
+Outcome send_with_reloads(const Setup& setup, int reloads) {
   ::signal(SIGPIPE, SIG_IGN);  // a sender that gave up (its connection failed) fails the test, not kills it
   TempDir dir;
   uint16_t tcp = free_tcp_port(), udp = free_udp_port(), api = free_tcp_port();
-  auto cfg = dir.write("logferry.yaml", config(tcp, udp, api, 1));
-  ChildProcess logferry({{logferry_binary().string(), "run", "-c", cfg.string()}, {}, dir.path(), "logferry"});
+  auto cfg = dir.write(setup.file_name, setup.config(tcp, udp, api, 1, dir.path()));
+  std::vector<std::string> argv{logferry_binary().string(), "run", "-c", cfg.string()};
+  if (setup.file_name.ends_with(".conf"))  // a .conf has no data_dir or api settings
+    argv.insert(argv.end(), {"--data-dir", (dir / "data").string(), "--api-address", "127.0.0.1:" + std::to_string(api)});
+  ChildProcess logferry({argv, {}, dir.path(), "logferry"});
   EXPECT_TRUE(wait_until([&] {
     std::string err = logferry.err();
-    return err.find("syslog source tcp: listening") != std::string::npos &&
-           err.find("syslog source udp: listening") != std::string::npos;
+    return err.find(setup.listening_tcp) != std::string::npos && err.find(setup.listening_udp) != std::string::npos;
   }, 15s, "logferry listening")) << logferry.err();
 
   auto logger = [&](const char* transport, uint16_t port, const char* name) {
@@ -115,7 +174,7 @@ Outcome send_with_reloads(int reloads) {
   int udp_send_errors = 0;
 
   // Paced: each tick's lines go out, then the rest of the tick is waited off.
-  int tcp_next = 0, udp_next = 0, reloaded = 0;
+  int tcp_next = 0, udp_next = 0, reloaded = 0, generation = 1;
   auto next_tick = std::chrono::steady_clock::now();
   char line[64];
   for (int tick = 0; tick < kTicks; ++tick) {
@@ -131,8 +190,8 @@ Outcome send_with_reloads(int reloads) {
     // Reloads spread over the send, the third with a changed transform (a rebuilt pipeline).
     if (reloaded < reloads && tick == (reloaded + 1) * kTicks / (reloads + 1)) {
       ++reloaded;
-      if (reloaded == 3)  // whole or not at all: the file watcher may look at any moment
-        fs::rename(dir.write("logferry.yaml.new", config(tcp, udp, api, 2)), cfg);
+      if (reloaded == 3 || setup.change_every_reload)  // whole or not at all: the file watcher may look at any moment
+        fs::rename(dir.write(setup.file_name + ".new", setup.config(tcp, udp, api, ++generation, dir.path())), cfg);
       logferry.signal(SIGHUP);
     }
     next_tick += kTick;
@@ -152,15 +211,15 @@ Outcome send_with_reloads(int reloads) {
     o.after_transform_change = 0;
     std::ifstream in(dir / "out" / "all.log");
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    mark(text, tcp_seen, udp_seen, o.after_transform_change);
+    mark(text, tcp_seen, udp_seen, o.after_transform_change, generation);
     o.tcp_missing = static_cast<int>(std::count(tcp_seen.begin(), tcp_seen.end(), false));
     o.udp_missing = static_cast<int>(std::count(udp_seen.begin(), udp_seen.end(), false));
-    o.udp_dropped = metric(api, "logferry_syslog_udp_dropped_total{component=\"udp\"}");
+    o.udp_dropped = metric_sum(api, setup.udp_dropped);
     return o.tcp_missing == 0 && o.udp_missing <= o.udp_dropped;
   };
   // Every message arrives, or (UDP only) is counted as dropped by the kernel.
   wait_until(settle, 30s, "every message written or counted as dropped");
-  o.tcp_accepted = metric(api, "logferry_syslog_connections_accepted_total{component=\"tcp\"}");
+  o.tcp_accepted = metric_sum(api, setup.tcp_accepted);
   o.reloads = metric(api, "logferry_config_reloads_total");
   EXPECT_EQ(logferry.stop(), 0) << logferry.err();
   return o;
@@ -168,13 +227,13 @@ Outcome send_with_reloads(int reloads) {
 
 TEST(ReloadIntegrationTest, FiveReloadsDuringAPacedTcpAndUdpSendLoseNothing) {
   // Control: the same send without reloads loses nothing, so a loss below is the reload's.
-  Outcome control = send_with_reloads(0);
+  Outcome control = send_with_reloads(syslog_setup(), 0);
   EXPECT_EQ(control.tcp_missing, 0);
   EXPECT_EQ(control.udp_missing, 0) << "the pacing overflows the kernel buffer even without reloads";
   EXPECT_EQ(control.udp_dropped, control.udp_missing) << "UDP loss must be counted";
   EXPECT_EQ(control.reloads, 0);
 
-  Outcome o = send_with_reloads(5);
+  Outcome o = send_with_reloads(syslog_setup(), 5);
   EXPECT_GE(o.reloads, 5);  // 6 if the file watcher saw the transform change before SIGHUP did
   EXPECT_EQ(o.tcp_logger_rc, 0) << o.tcp_logger_err;
   EXPECT_EQ(o.tcp_logger_err, "") << "the sender saw its connection fail";
@@ -184,6 +243,21 @@ TEST(ReloadIntegrationTest, FiveReloadsDuringAPacedTcpAndUdpSendLoseNothing) {
   EXPECT_EQ(o.udp_missing, 0) << "datagrams lost over reloads";
   EXPECT_EQ(o.udp_dropped, o.udp_missing) << "UDP loss must be counted";
   EXPECT_GT(o.after_transform_change, 0) << "the changed transform never ran: the pipeline was not rebuilt";
+}
+
+// The same with a Logstash .conf: tcp and udp inputs (the socket source) keep their sockets,
+// the TCP connection and its half-sent line over 3 reloads, each of which changes the filter.
+TEST(ReloadIntegrationTest, ThreeReloadsOfALogstashTcpUdpConfLoseNothing) {
+  Outcome o = send_with_reloads(logstash_setup(), 3);
+  EXPECT_GE(o.reloads, 3);
+  EXPECT_EQ(o.tcp_logger_rc, 0) << o.tcp_logger_err;
+  EXPECT_EQ(o.tcp_logger_err, "") << "the sender saw its connection fail";
+  EXPECT_EQ(o.udp_send_errors, 0);
+  EXPECT_EQ(o.tcp_accepted, 1) << "the TCP connection was closed and reopened";
+  EXPECT_EQ(o.tcp_missing, 0) << "TCP messages lost over reloads";
+  EXPECT_EQ(o.udp_missing, 0) << "datagrams lost over reloads";
+  EXPECT_EQ(o.udp_dropped, 0);
+  EXPECT_GT(o.after_transform_change, 0) << "the last filter never ran: the pipeline was not rebuilt";
 }
 
 // Nothing is refused during reloads: a prober connects again and again to every listener

@@ -13,6 +13,8 @@
 #include "net/frame_splitter.h"
 #include "net/listen_helpers.h"
 #include "net/tls_server_context.h"
+#include "runtime/socket_handover.h"
+#include "sources/common/listener_options.h"
 
 namespace logferry::sources {
 
@@ -35,6 +37,11 @@ constexpr std::string_view kJsonFailureTag = "_jsonparsefailure";
 
 bool is_none(const SocketSource::Options& o) { return o.framing == "none"; }
 
+// What a TCP connection carries into the next pipeline on reload: the line it is halfway through.
+struct StreamState {
+  net::FrameSplitter split;
+};
+
 // TCP/TLS: lines (framing newline) or each read (framing none) of one connection.
 class SocketStreamHandler final : public net::ConnectionHandler {
  public:
@@ -43,6 +50,10 @@ class SocketStreamHandler final : public net::ConnectionHandler {
         conn_(conn),
         none_(is_none(source.options())),
         split_(net::Framing::kNewline, source.max_frame_bytes(), /*keep_leading_spaces=*/true) {}
+  SocketStreamHandler(SocketSource& source, net::Connection& conn, const StreamState& from)
+      : source_(source), conn_(conn), none_(is_none(source.options())), split_(from.split) {}
+
+  StreamState state() const { return {split_}; }
 
   void on_data(std::string_view bytes) override {
     if (none_) {
@@ -87,17 +98,14 @@ struct SocketSource::Impl {
   std::vector<char> datagram;  // one receive buffer, reused
   net::FrameSplitter udp_split{net::Framing::kNewline, 1, true};
   uint32_t kernel_drops_seen = 0;
+  runtime::SocketHandover handover;  // reload: sockets and connections kept for the next pipeline
 };
 
 void SocketSource::TlsOptions::describe(config::Schema<TlsOptions>& s) {
   s.field("enabled", &TlsOptions::enabled).doc("Serve TLS on mode tcp (Logstash's ssl_enable).");
-  s.field("cert_file", &TlsOptions::cert_file).doc("PEM certificate (chain) of this server.");
-  s.field("key_file", &TlsOptions::key_file).doc("PEM private key.");
-  s.field("ca_file", &TlsOptions::ca_file).doc("PEM CA bundle that client certificates must chain to.");
+  describe_tls_server_files(s);
   s.field("extra_chain_certs", &TlsOptions::extra_chain_certs)
       .doc("PEM files of intermediate certificates sent after cert_file's chain.");
-  s.field("verify_client", &TlsOptions::verify_client)
-      .doc("Require a client certificate signed by ca_file (mutual TLS).");
 }
 
 void SocketSource::describe(config::Schema<Options>& s) {
@@ -110,23 +118,13 @@ void SocketSource::describe(config::Schema<Options>& s) {
       .doc("text: the frame is `message`; json: the object's keys become fields (an array, one "
            "event per object).");
   s.field("tls", &Options::tls).doc("TLS server settings for mode tcp.");
-  s.field("max_frame_bytes", &Options::max_frame_bytes)
-      .doc("Longer lines or datagrams are cut to this size, marked truncated: true and counted.");
-  s.field("max_connections", &Options::max_connections).range(1, 1'000'000)
-      .doc("TCP connections over this are closed at once and counted.");
-  s.field("idle_timeout", &Options::idle_timeout)
-      .doc("A TCP connection silent this long (or half-open) is closed.");
-  s.field("batch_max_events", &Options::batch_max_events).range(1, 1'000'000)
-      .doc("Most events per batch; a batch also ends when the sockets have nothing more.");
-  s.field("receive_buffer_bytes", &Options::receive_buffer_bytes)
-      .doc("UDP socket receive buffer (SO_RCVBUF) that absorbs bursts.");
+  describe_listener_limits(s);
   s.check([](const Options& o, config::CheckContext& c) {
     if (o.tls.enabled && o.mode != "tcp") c.error("tls", "tls needs mode tcp");
     if (o.tls.enabled && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
       c.error("tls", "tls.enabled needs tls.cert_file and tls.key_file");
     if (o.tls.verify_client && o.tls.ca_file.empty()) c.error("tls", "verify_client needs ca_file");
-    if (o.max_frame_bytes.bytes < 16 || o.max_frame_bytes.bytes > (1ULL << 30))
-      c.error("max_frame_bytes", "must be between 16 bytes and 1GiB");
+    check_listener_limits(o, c);
   });
 }
 
@@ -145,6 +143,8 @@ SocketSource::SocketSource(Options options, BuildContext& ctx)
 }
 
 SocketSource::~SocketSource() {
+  // Built during a reload but never run (a later component failed): the socket goes back.
+  if (out_ == nullptr && runtime::ListenerRegistry::instance().handing_over()) park_sockets();
   if (impl_->tcp) impl_->tcp->stop();
   impl_->tcp.reset();
 }
@@ -156,8 +156,10 @@ Result<std::unique_ptr<Source>> SocketSource::build(const Options& options, Buil
 }
 
 Result<void> SocketSource::open_udp() {
-  auto sock = net::bind_udp(impl_->io, options_.address, options_.receive_buffer_bytes.bytes);
+  std::any drops_seen;
+  auto sock = impl_->handover.open_udp(impl_->io, options_.address, options_.receive_buffer_bytes.bytes, &drops_seen);
   if (!sock) return unexpected(sock.error());
+  if (const auto* seen = std::any_cast<uint32_t>(&drops_seen)) impl_->kernel_drops_seen = *seen;
   port_ = (*sock)->local_endpoint().port();
   impl_->udp = std::move(*sock);
   // One more byte than allowed tells a datagram that was too long.
@@ -166,11 +168,14 @@ Result<void> SocketSource::open_udp() {
 }
 
 Result<void> SocketSource::open(BuildContext& ctx) {
+  // A reload hands us the previous pipeline's socket: nothing is refused in between.
+  impl_->handover.adopt("socket/" + options_.mode, options_.address, options_.tls.enabled);
   if (options_.mode == "udp") return open_udp();
   net::TcpServer::Options so;
   so.address = options_.address;
   so.max_connections = static_cast<std::size_t>(options_.max_connections);
   so.idle_timeout = options_.idle_timeout;
+  impl_->handover.use_listener(so);
   if (options_.tls.enabled) {
     net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
                             ctx.resolve(options_.tls.ca_file), options_.tls.verify_client, {}};
@@ -293,6 +298,17 @@ void SocketSource::arm_udp() {
   });
 }
 
+// One datagram: one frame (framing none) or its lines.
+void SocketSource::add_datagram(std::string_view data, std::string_view peer_ip, bool truncated) {
+  if (is_none(options_)) {
+    add_frame(data, peer_ip, 0, truncated);
+    return;
+  }
+  auto on_line = [&](std::string_view line, bool cut) { add_frame(line, peer_ip, 0, cut || truncated); };
+  impl_->udp_split.feed(data, on_line);
+  impl_->udp_split.finish(on_line);
+}
+
 void SocketSource::drain_udp() {
   Impl& im = *impl_;
   int fd = im.udp->native_handle();
@@ -307,14 +323,8 @@ void SocketSource::drain_udp() {
     std::string_view from = who ? std::string_view(who) : std::string_view();
     auto len = static_cast<std::size_t>(n);
     bool truncated = len > max_frame_bytes() || len >= im.datagram.size();
-    std::string_view data(im.datagram.data(), std::min({len, im.datagram.size() - 1, max_frame_bytes()}));
-    if (is_none(options_)) {
-      add_frame(data, from, 0, truncated);
-      continue;
-    }
-    auto on_line = [&](std::string_view line, bool cut) { add_frame(line, from, 0, cut || truncated); };
-    im.udp_split.feed(data, on_line);
-    im.udp_split.finish(on_line);
+    add_datagram(std::string_view(im.datagram.data(), std::min({len, im.datagram.size() - 1, max_frame_bytes()})),
+                 from, truncated);
   }
   // Kernel drops while the pipeline was full: the socket's own counter (it only grows).
   uint32_t meminfo[SK_MEMINFO_VARS] = {};
@@ -333,13 +343,22 @@ void SocketSource::run(SourceContext& ctx) {
     impl_->tcp->start([this](net::Connection& c) -> std::unique_ptr<net::ConnectionHandler> {
       return std::make_unique<SocketStreamHandler>(*this, c);
     });
+    adopt_connections();
   }
-  if (impl_->udp) arm_udp();
+  if (impl_->udp) {
+    replay_held_datagrams();
+    arm_udp();
+  }
   log_info("socket source {}: listening on {} ({}{}, port {})", name_, options_.address, options_.mode,
            options_.tls.enabled ? "+tls" : "", port_);
   net::run_rounds(impl_->io, ctx.stop, stopping_, [this] { flush(); });
   flush();
   stopping_ = true;
+  if (runtime::ListenerRegistry::instance().handing_over()) {
+    park_sockets();
+    out_ = nullptr;
+    return;
+  }
   if (impl_->tcp) impl_->tcp->stop();  // last lines of closing connections join the batch
   if (impl_->udp) {
     asio::error_code ec;
@@ -350,5 +369,39 @@ void SocketSource::run(SourceContext& ctx) {
 }
 
 void SocketSource::interrupt() { impl_->io.stop(); }
+
+void SocketSource::adopt_connections() {
+  std::size_t n = impl_->handover.adopt_connections(
+      *impl_->tcp, [this](net::Connection& c, const std::any& state) -> std::unique_ptr<net::ConnectionHandler> {
+        if (const auto* s = std::any_cast<StreamState>(&state)) return std::make_unique<SocketStreamHandler>(*this, c, *s);
+        return std::make_unique<SocketStreamHandler>(*this, c);
+      });
+  if (n > 0) log_info("socket source {}: took over {} open connections", name_, n);
+}
+
+// Datagrams that arrived while the socket was parked between two pipelines, in order.
+void SocketSource::replay_held_datagrams() {
+  auto held = impl_->handover.take_held_datagrams();
+  for (const auto& d : held) {
+    std::string_view bytes = d.bytes;
+    add_datagram(bytes.substr(0, max_frame_bytes()), d.peer_ip, d.truncated || bytes.size() > max_frame_bytes());
+  }
+  if (!held.empty()) log_info("socket source {}: {} datagrams received during the reload", name_, held.size());
+  flush();
+}
+
+// Reload: no more accepts or reads; what was read goes out in this pipeline's last batch, then
+// the socket and its connections (each with its half-read line) wait for the next pipeline.
+void SocketSource::park_sockets() {
+  impl_->handover.hold(impl_->io, impl_->tcp.get(), impl_->udp.get());
+  flush();
+  auto kept = impl_->handover.park(impl_->tcp.get(), impl_->kernel_drops_seen,
+                                   [](const net::Connection&, net::ConnectionHandler& h) -> std::optional<std::any> {
+                                     return static_cast<SocketStreamHandler&>(h).state();
+                                   });
+  if (kept)
+    log_info("socket source {}: {} socket and {} connections kept for the next pipeline", name_, options_.address,
+             *kept);
+}
 
 }  // namespace logferry::sources

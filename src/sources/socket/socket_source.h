@@ -79,7 +79,11 @@ class SocketSource final : public Source {
   void finish_event(Event& e, std::string_view peer_ip, uint16_t peer_port, bool truncated);
   void flush();
   void arm_udp();
+  void add_datagram(std::string_view data, std::string_view peer_ip, bool truncated);
   void drain_udp();
+  void adopt_connections();
+  void replay_held_datagrams();
+  void park_sockets();
 
   Options options_;
   std::string name_;

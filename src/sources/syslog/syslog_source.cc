@@ -14,7 +14,9 @@
 #include "net/loop_relay.h"
 #include "net/tls_server_context.h"
 #include "net/relp.h"
-#include "runtime/listener_registry.h"
+#include "net/listen_helpers.h"
+#include "runtime/socket_handover.h"
+#include "sources/common/listener_options.h"
 #include "sources/syslog/syslog_parser.h"
 
 namespace logferry::sources {
@@ -53,14 +55,7 @@ struct SyslogSource::Impl {
   std::array<sockaddr_storage, kUdpSlots> peers{};
   std::array<std::array<char, CMSG_SPACE(sizeof(uint32_t))>, kUdpSlots> controls{};
   uint32_t kernel_drops_seen = 0;
-  // Reload: the registry key of our socket, and connections adopted from the previous
-  // pipeline that run() serves.
-  std::string key;
-  std::vector<runtime::HandedConnection> adopted;
-  std::vector<runtime::HeldDatagram> held_datagrams;  // read by the registry while parked
-  int held_fd = -1;     // released listening or UDP socket, until parked
-  bool held = false;    // reads stopped for the handover
-  bool parked = false;
+  runtime::SocketHandover handover;  // reload: sockets and connections kept for the next pipeline
 };
 
 namespace syslog {
@@ -212,11 +207,7 @@ class RelpHandler final : public net::ConnectionHandler {
 }  // namespace syslog
 
 void SyslogSource::TlsOptions::describe(config::Schema<TlsOptions>& s) {
-  s.field("cert_file", &TlsOptions::cert_file).doc("PEM certificate (chain) of this server.");
-  s.field("key_file", &TlsOptions::key_file).doc("PEM private key.");
-  s.field("ca_file", &TlsOptions::ca_file).doc("PEM CA bundle that client certificates must chain to.");
-  s.field("verify_client", &TlsOptions::verify_client)
-      .doc("Require a client certificate signed by ca_file (mutual TLS).");
+  describe_tls_server_files(s);
 }
 
 void SyslogSource::describe(config::Schema<Options>& s) {
@@ -225,16 +216,7 @@ void SyslogSource::describe(config::Schema<Options>& s) {
   s.field("tls", &Options::tls).doc("TLS settings for mode tls; with mode relp, cert_file and key_file turn on RELP over TLS.");
   s.field("framing", &Options::framing).one_of({"auto", "newline", "octet_counting"})
       .doc("TCP/TLS framing (RFC 6587); auto: a frame starting with a digit is octet-counted.");
-  s.field("max_frame_bytes", &Options::max_frame_bytes)
-      .doc("Longer messages are cut to this size, marked truncated: true and counted.");
-  s.field("max_connections", &Options::max_connections).range(1, 1'000'000)
-      .doc("Connections over this are closed at once and counted.");
-  s.field("idle_timeout", &Options::idle_timeout)
-      .doc("A connection silent this long (or half-open) is closed.");
-  s.field("batch_max_events", &Options::batch_max_events).range(1, 1'000'000)
-      .doc("Most messages per batch; a batch also ends when the sockets have nothing more.");
-  s.field("receive_buffer_bytes", &Options::receive_buffer_bytes)
-      .doc("UDP socket receive buffer (SO_RCVBUF) that absorbs bursts.");
+  describe_listener_limits(s);
   s.check([](const Options& o, config::CheckContext& c) {
     if (o.mode == "tls" && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
       c.error("tls", "mode tls needs tls.cert_file and tls.key_file");
@@ -242,8 +224,7 @@ void SyslogSource::describe(config::Schema<Options>& s) {
       c.error("tls", "RELP over TLS needs both tls.cert_file and tls.key_file");
     if (o.tls.verify_client && o.tls.ca_file.empty())
       c.error("tls", "verify_client needs ca_file");
-    if (o.max_frame_bytes.bytes < 16 || o.max_frame_bytes.bytes > (1ULL << 30))
-      c.error("max_frame_bytes", "must be between 16 bytes and 1GiB");
+    check_listener_limits(o, c);
   });
 }
 
@@ -257,12 +238,7 @@ SyslogSource::SyslogSource(Options options, BuildContext& ctx)
       m.counter("logferry_syslog_framing_errors_total", "Bad frames skipped (garbage, bad octet counts, RELP protocol errors)", l),
       m.counter("logferry_syslog_incomplete_frames_total", "Frames cut short by a closed connection", l),
       m.counter("logferry_syslog_udp_dropped_total", "Datagrams dropped by the kernel while the pipeline was full", l),
-      net::TcpServerMetrics{
-          &m.counter("logferry_syslog_connections_accepted_total", "Connections accepted", l),
-          &m.counter("logferry_syslog_connections_rejected_total", "Connections refused over max_connections", l),
-          &m.counter("logferry_syslog_connections_timed_out_total", "Connections closed by idle or handshake timeout", l),
-          &m.counter("logferry_syslog_tls_handshake_failures_total", "Failed TLS handshakes", l),
-          &m.gauge("logferry_syslog_connections", "Open connections", l)},
+      net::tcp_server_metrics(m, "syslog", l),
       RateLimitedLog()});
   if (options_.framing == "newline") framing_ = net::Framing::kNewline;
   if (options_.framing == "octet_counting") framing_ = net::Framing::kOctetCounting;
@@ -286,33 +262,17 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
   // RELP over TLS (omrelp tls="on") when relp mode is given a certificate.
   bool relp_tls = options_.mode == "relp" && !options_.tls.cert_file.empty();
   bool use_tls = options_.mode == "tls" || relp_tls;
-  impl_->key = runtime::listener_key("syslog/" + options_.mode, options_.address, use_tls);
   // A reload hands us the previous pipeline's socket: nothing is refused in between.
-  std::optional<runtime::ParkedSocket> parked = runtime::ListenerRegistry::instance().adopt(impl_->key);
-  if (parked && parked->fd < 0) parked.reset();
+  impl_->handover.adopt("syslog/" + options_.mode, options_.address, use_tls);
   if (options_.mode == "udp") {
-    auto ep = net::resolve_udp_endpoint(options_.address);
-    if (!ep) return unexpected(ep.error());
-    auto sock = std::make_unique<asio::ip::udp::socket>(impl_->io);
-    asio::error_code ec;
-    if (parked) {
-      sock->assign(ep->protocol(), parked->fd, ec);
-      if (const auto* seen = std::any_cast<uint32_t>(&parked->state)) impl_->kernel_drops_seen = *seen;
-      impl_->held_datagrams = std::move(parked->held);
-    } else {
-      sock->open(ep->protocol(), ec);
-      if (!ec) sock->set_option(asio::socket_base::reuse_address(true), ec);
-      if (!ec) sock->bind(*ep, ec);
-    }
-    if (ec) return unexpected(ErrorCode::kUnavailable, "cannot listen on udp " + options_.address + ": " + ec.message());
-    sock->non_blocking(true, ec);
-    int fd = sock->native_handle();
+    std::any drops_seen;
+    auto sock = impl_->handover.open_udp(impl_->io, options_.address, options_.receive_buffer_bytes.bytes, &drops_seen);
+    if (!sock) return unexpected(sock.error());
+    if (const auto* seen = std::any_cast<uint32_t>(&drops_seen)) impl_->kernel_drops_seen = *seen;
     int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
-    int rcvbuf = static_cast<int>(std::min<uint64_t>(options_.receive_buffer_bytes.bytes, 1u << 30));
-    if (rcvbuf > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-    port_ = sock->local_endpoint().port();
-    impl_->udp = std::move(sock);
+    ::setsockopt((*sock)->native_handle(), SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+    port_ = (*sock)->local_endpoint().port();
+    impl_->udp = std::move(*sock);
     impl_->slot_bytes = std::min<std::size_t>(max_frame_bytes(), 65536);
     impl_->udp_buffers.resize(impl_->slot_bytes * kUdpSlots);
     return {};
@@ -322,10 +282,7 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
   so.max_connections = static_cast<std::size_t>(options_.max_connections);
   so.idle_timeout = options_.idle_timeout;
   so.no_delay = true;  // RELP acks (and nothing else we send) must not wait for Nagle
-  if (parked) {
-    so.listen_fd = parked->fd;
-    impl_->adopted = std::move(parked->connections);
-  }
+  impl_->handover.use_listener(so);
   if (use_tls) {
     net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
                             ctx.resolve(options_.tls.ca_file),
@@ -512,16 +469,7 @@ void SyslogSource::run(SourceContext& ctx) {
     arm_udp();
   }
   log_info("syslog source {}: listening on {} ({}, port {})", name_, options_.address, options_.mode, port_);
-  auto guard = asio::make_work_guard(impl_->io);
-  while (!ctx.stop.stop_requested() && !stopping_) {
-    impl_->io.run_one_for(std::chrono::milliseconds(200));
-    impl_->io.poll();  // everything already readable joins this batch
-    flush();
-    if (impl_->io.stopped()) {
-      if (ctx.stop.stop_requested() || stopping_) break;
-      impl_->io.restart();
-    }
-  }
+  net::run_rounds(impl_->io, ctx.stop, stopping_, [this] { flush(); });
   flush();  // TCP senders got no ack to resend on: hand over what was read (failed if stopping)
   stopping_ = true;
   if (runtime::ListenerRegistry::instance().handing_over()) {
@@ -545,54 +493,38 @@ void SyslogSource::interrupt() { impl_->io.stop(); }
 
 // Datagrams that arrived while the socket was parked between two pipelines, in order.
 void SyslogSource::replay_held_datagrams() {
-  for (const auto& d : impl_->held_datagrams) {
+  auto held = impl_->handover.take_held_datagrams();
+  for (const auto& d : held) {
     std::string_view bytes = d.bytes;
     bool truncated = d.truncated || bytes.size() > max_frame_bytes();
     add_message(bytes.substr(0, max_frame_bytes()), d.peer_ip, truncated, nullptr);
   }
-  if (!impl_->held_datagrams.empty())
-    log_info("syslog source {}: {} datagrams received during the reload", name_, impl_->held_datagrams.size());
-  impl_->held_datagrams.clear();
+  if (!held.empty()) log_info("syslog source {}: {} datagrams received during the reload", name_, held.size());
   flush();
 }
 
 void SyslogSource::adopt_connections() {
-  for (auto& c : impl_->adopted) {
-    const auto* stream = std::any_cast<syslog::StreamState>(&c.state);
-    const auto* relp = std::any_cast<syslog::RelpState>(&c.state);
-    impl_->tcp->adopt_connection(c.fd, c.peer_ip, [&](net::Connection& conn) -> std::unique_ptr<net::ConnectionHandler> {
-      if (relp) return std::make_unique<syslog::RelpHandler>(*this, conn, *relp);
-      if (stream) return std::make_unique<syslog::StreamHandler>(*this, conn, *stream);
-      if (options_.mode == "relp") return std::make_unique<syslog::RelpHandler>(*this, conn);
-      return std::make_unique<syslog::StreamHandler>(*this, conn);
-    });
-  }
-  if (!impl_->adopted.empty())
-    log_info("syslog source {}: took over {} open connections", name_, impl_->adopted.size());
-  impl_->adopted.clear();
+  std::size_t n = impl_->handover.adopt_connections(
+      *impl_->tcp, [this](net::Connection& conn, const std::any& state) -> std::unique_ptr<net::ConnectionHandler> {
+        if (const auto* relp = std::any_cast<syslog::RelpState>(&state))
+          return std::make_unique<syslog::RelpHandler>(*this, conn, *relp);
+        if (const auto* stream = std::any_cast<syslog::StreamState>(&state))
+          return std::make_unique<syslog::StreamHandler>(*this, conn, *stream);
+        if (options_.mode == "relp") return std::make_unique<syslog::RelpHandler>(*this, conn);
+        return std::make_unique<syslog::StreamHandler>(*this, conn);
+      });
+  if (n > 0) log_info("syslog source {}: took over {} open connections", name_, n);
 }
 
 void SyslogSource::on_drained() {
-  if (impl_->held) park_sockets();
+  if (impl_->handover.held()) park_sockets();
 }
 
-// Reload, first step: no more accepts or reads. What the connections have read reaches this
-// pipeline (the last batch); the rest waits in the kernel.
+// Reload, first step: no more accepts or reads (TLS sessions cannot move: those close). What
+// the connections have read reaches this pipeline (the last batch); the rest waits in the kernel.
 void SyslogSource::hold_for_handover() {
-  if (impl_->held) return;
-  impl_->held = true;
-  if (impl_->tcp) {
-    impl_->held_fd = impl_->tcp->release_listener();
-    impl_->tcp->hold_connections();  // TLS sessions cannot move: those close here
-    impl_->io.restart();
-    impl_->io.poll();
-  }
-  if (impl_->udp && impl_->udp->is_open()) {
-    asio::error_code ec;
-    impl_->udp->cancel(ec);
-    impl_->held_fd = impl_->udp->release(ec);
-    if (ec) impl_->held_fd = -1;
-  }
+  if (impl_->handover.held()) return;
+  impl_->handover.hold(impl_->io, impl_->tcp.get(), impl_->udp.get());
   flush();
 }
 
@@ -600,38 +532,22 @@ void SyslogSource::hold_for_handover() {
 // pipeline. A frame cut in half travels in the connection's StreamState or RelpState.
 void SyslogSource::park_sockets() {
   hold_for_handover();
-  if (impl_->parked) return;
-  impl_->parked = true;
-  runtime::ParkedSocket parked;
-  parked.fd = impl_->held_fd;
-  parked.state = impl_->kernel_drops_seen;
-  parked.datagrams = impl_->udp != nullptr;
-  // Built but never run: what the registry read for us goes back, ahead of what comes next.
-  parked.held = std::move(impl_->held_datagrams);
-  if (impl_->tcp) {
-    bool relp = options_.mode == "relp";
-    if (relp) send_drained_acks();
-    impl_->tcp->release_connections([&](int fd, const net::Connection& c, net::ConnectionHandler& h) {
-      if (!relp) {
-        parked.connections.push_back({fd, c.peer_ip(), static_cast<syslog::StreamHandler&>(h).state()});
-        return;
-      }
-      auto& session = static_cast<syslog::RelpHandler&>(h);
-      if (!session.can_move()) {
-        ::close(fd);  // the sender resends what has no ack
-        return;
-      }
-      parked.connections.push_back({fd, c.peer_ip(), session.state()});
-    });
-    for (auto& c : impl_->adopted) parked.connections.push_back(std::move(c));  // built, never run
-    impl_->adopted.clear();
-  }
+  if (impl_->handover.parked()) return;
+  bool relp = options_.mode == "relp";
+  if (impl_->tcp && relp) send_drained_acks();
+  auto kept = impl_->handover.park(
+      impl_->tcp.get(), impl_->kernel_drops_seen,
+      [relp](const net::Connection&, net::ConnectionHandler& h) -> std::optional<std::any> {
+        if (!relp) return static_cast<syslog::StreamHandler&>(h).state();
+        auto& session = static_cast<syslog::RelpHandler&>(h);
+        if (!session.can_move()) return std::nullopt;  // the sender resends what has no ack
+        return session.state();
+      });
   relp_handlers_.clear();
   impl_->relay->detach();
-  std::size_t connections = parked.connections.size();
-  if (runtime::ListenerRegistry::instance().park(impl_->key, std::move(parked)))
+  if (kept)
     log_info("syslog source {}: {} socket and {} connections kept for the next pipeline", name_,
-             options_.address, connections);
+             options_.address, *kept);
 }
 
 // The drain has fired every finalizer: their acks wait on the loop. Write them out before the

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <thread>
 
+#include "runtime/listener_registry.h"
 #include "support/net_util.h"
 #include "support/recording_output.h"
 #include "support/temp_dir.h"
@@ -38,6 +39,74 @@ SocketSource::Options options(std::string mode, std::string framing, std::string
 }
 
 bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// A reload (runtime::ListenerRegistry handover): the stopping source parks its socket and open
+// connections, the next one adopts them. Ends the handover however the test ends.
+class Handover {
+ public:
+  Handover() { runtime::ListenerRegistry::instance().begin_handover(); }
+  ~Handover() { end(); }
+  std::size_t end() { return runtime::ListenerRegistry::instance().end_handover(); }
+};
+
+TEST(SocketSourceTest, ReloadKeepsTheTcpConnectionAndItsHalfSentLine) {
+  Handover handover;
+  auto first = std::make_unique<RunningSocket>(options("tcp", "newline", "text"));
+  uint16_t port = first->port();
+  int fd = testing::tcp_connect(port);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::send_all(fd, "before\nspl"));
+  ASSERT_TRUE(first->wait_for(1));
+  first.reset();  // stops and parks: "spl" travels with the connection
+  RunningSocket second(options("tcp", "newline", "text"));
+  EXPECT_EQ(handover.end(), 0u);  // everything adopted
+  EXPECT_EQ(second.port(), port);
+  ASSERT_TRUE(testing::send_all(fd, "it across\nafter\n"));
+  ASSERT_TRUE(wait_until([&] { return second.out().count() == 2; }, 5s, "both lines")) << second.out().count();
+  auto ev = second.out().events();
+  EXPECT_TRUE(has(ev[0], R"({"message":"split across")")) << ev[0];
+  EXPECT_TRUE(has(ev[0], R"("host":"127.0.0.1","port":)")) << ev[0];
+  EXPECT_FALSE(has(ev[0], R"("port":0)")) << ev[0];
+  EXPECT_TRUE(has(ev[1], R"({"message":"after")")) << ev[1];
+  EXPECT_EQ(second.metric("logferry_socket_incomplete_lines_total"), 0);
+  int fresh = testing::tcp_connect(port);  // and the listener accepts
+  ASSERT_GE(fresh, 0);
+  ASSERT_TRUE(testing::send_all(fresh, "new\n"));
+  EXPECT_TRUE(wait_until([&] { return second.out().count() == 3; }, 5s, "new connection"));
+  ::close(fresh);
+  ::close(fd);
+}
+
+TEST(SocketSourceTest, ReloadKeepsTheUdpSocketAndWhatArrivesMeanwhile) {
+  Handover handover;
+  auto first = std::make_unique<RunningSocket>(options("udp", "newline", "text"));
+  uint16_t port = first->port();
+  first.reset();
+  ASSERT_TRUE(testing::udp_send(port, "between\nthe pipelines"));  // the registry reads it
+  ASSERT_TRUE(wait_until([&] { return runtime::ListenerRegistry::instance().parked() == 1; }, 5s, "parked"));
+  RunningSocket second(options("udp", "newline", "text"));
+  EXPECT_EQ(handover.end(), 0u);
+  EXPECT_EQ(second.port(), port);
+  ASSERT_TRUE(testing::udp_send(port, "after"));
+  ASSERT_TRUE(wait_until([&] { return second.out().count() == 3; }, 5s, "datagrams")) << second.out().count();
+  auto ev = second.out().events();
+  EXPECT_TRUE(has(ev[0], R"({"message":"between")")) << ev[0];
+  EXPECT_TRUE(has(ev[1], R"({"message":"the pipelines")")) << ev[1];
+  EXPECT_TRUE(has(ev[2], R"({"message":"after")")) << ev[2];
+  EXPECT_EQ(second.metric("logferry_socket_udp_dropped_total"), 0);
+}
+
+TEST(SocketSourceTest, OutsideAReloadStopClosesTheConnections) {
+  auto r = std::make_unique<RunningSocket>(options("tcp", "newline", "text"));
+  int fd = testing::tcp_connect(r->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(wait_until([&] { return r->metric("logferry_socket_connections") == 1; }, 5s, "accepted"));
+  r.reset();
+  char c;
+  EXPECT_EQ(::recv(fd, &c, 1, 0), 0);  // EOF: closed, not parked
+  EXPECT_EQ(runtime::ListenerRegistry::instance().parked(), 0u);
+  ::close(fd);
+}
 
 TEST(SocketSourceTest, TcpLinesCarryPeerHostAndPortAndKeepLeadingSpaces) {
   RunningSocket r(options("tcp", "newline", "text"));
