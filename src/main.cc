@@ -1,5 +1,3 @@
-#include <malloc.h>
-
 #include "app/app.h"
 
 int main(int argc, char** argv) {
