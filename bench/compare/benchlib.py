@@ -369,6 +369,20 @@ def status_and_notes(s: Summary, notes: list[str]) -> str:
     return f"{good}/{len(s.runs)} ok" + ("" if good == len(s.runs) else " (see notes)")
 
 
+EVENT_ROW_HEADERS = ("pipeline", "wall s", "k events/s", "CPU s/M events", "peak RSS MiB", "status")
+
+
+def events_row(label: str, s: Summary, status: str) -> tuple[str, ...]:
+    """One EVENT_ROW_HEADERS row: medians over the good runs (each with got, wall_s, cpu_s)."""
+    good = s.good()
+    rates = [r.got / r.wall_s for r in good if r.wall_s > 0]
+    cpu_per_m = [r.cpu_s / r.got * 1e6 for r in good if r.got]
+    return (label, fmt(s.median("wall_s"), ".2f"),
+            fmt(statistics.median(rates) / 1000 if rates else None, ",.0f"),
+            fmt(statistics.median(cpu_per_m) if cpu_per_m else None, ".2f"),
+            fmt(s.median("peak_rss_mib"), ".1f"), status)
+
+
 def print_notes(notes: list[str]) -> None:
     for n in notes:
         print(f"  note: {n}")

@@ -166,16 +166,10 @@ def main() -> int:
     notes: list[str] = []
     status = bl.status_and_notes(s, notes)
     good = s.good()
-    rates = sorted(r.got / r.wall_s for r in good if r.wall_s > 0)
-    cpu_per_m = sorted(r.cpu_s / (r.got / 1e6) for r in good if r.got)
-    rows = [(f"{args.feeder} -> elasticsearch",
-             bl.fmt(s.median("wall_s"), ".2f"),
-             bl.fmt(bl.statistics.median(rates) / 1000 if rates else None, ",.0f"),
-             bl.fmt(bl.statistics.median(cpu_per_m) if cpu_per_m else None, ".2f"),
-             bl.fmt(s.median("peak_rss_mib"), ".1f"), status)]
+    rows = [bl.events_row(f"{args.feeder} -> elasticsearch", s, status)]
     bl.print_table(f"Elasticsearch sink, {args.count:,} events, medians of {len(good)} "
                    f"(flush_size {args.flush_size}, max_in_flight {args.in_flight})", rows,
-                   ("pipeline", "wall s", "k events/s", "CPU s/M events", "peak RSS MiB", "status"))
+                   bl.EVENT_ROW_HEADERS)
     bl.print_notes(notes)
     return 0 if good else 1
 

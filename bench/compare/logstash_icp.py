@@ -191,15 +191,9 @@ def main() -> int:
         status = bl.status_and_notes(s, notes)
         good = s.good()
         any_good = any_good or bool(good)
-        rates = [r.got / r.wall_s for r in good if r.wall_s > 0]
-        cpu_per_m = [r.cpu_s / r.got * 1e6 for r in good if r.got]
-        rows.append((case, bl.fmt(s.median("wall_s"), ".2f"),
-                     bl.fmt(bl.statistics.median(rates) / 1000 if rates else None, ",.0f"),
-                     bl.fmt(bl.statistics.median(cpu_per_m) if cpu_per_m else None, ".2f"),
-                     bl.fmt(s.median("peak_rss_mib"), ".1f"), status))
+        rows.append(bl.events_row(case, s, status))
     bl.print_table(f"Logstash pipelines, beats in, {args.count:,} events, {args.connections} connections, "
-                   f"medians of {args.runs}", rows,
-                   ("pipeline", "wall s", "k events/s", "CPU s/M events", "peak RSS MiB", "status"))
+                   f"medians of {args.runs}", rows, bl.EVENT_ROW_HEADERS)
     bl.print_notes(notes)
     return 0 if any_good else 1
 
