@@ -4,7 +4,7 @@ endpoint that counts items and answers as Elasticsearch does (es_test_server --f
 parsing, no storing, the filter_path answer shape), so the endpoint is not the bottleneck.
 
 The feeder is the syslog source fed by bench/tools/syslog_flood (default), or the beats source
-fed by bench/tools/beats_client once that tool exists (--feeder beats). A run is done when the
+fed by bench/tools/beats_client (--feeder beats). A run is done when the
 endpoint has seen N items (GET /_test/stats). Prints events/s, logferry CPU s per million
 events and peak RSS, medians over --runs. See bench/README.md.
 """
@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import beats  # noqa: E402
 import benchlib as bl  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
@@ -46,10 +47,7 @@ def feeder_cmd(args, port: int) -> list[str] | str:
     if args.feeder == "syslog":
         return [str(bl.build_tool("syslog_flood")), "--port", str(port), "--count", str(args.count),
                 "--connections", str(args.connections)]
-    src = bl.TOOLS_SRC / "beats_client.cc"
-    if not src.exists():
-        return "bench/tools/beats_client.cc is not there yet (use --feeder syslog)"
-    return [str(bl.build_tool("beats_client")), "--port", str(port), "--count", str(args.count),
+    return [str(beats.build_client()), "--port", str(port), "--count", str(args.count),
             "--connections", str(args.connections)]
 
 
