@@ -31,6 +31,12 @@ void describe_tls_server_files(config::Schema<Tls>& s) {
   s.field("verify_client", &Tls::verify_client).doc("Require a client certificate signed by ca_file (mutual TLS).");
 }
 
+// The check that goes with describe_tls_server_files(), on the source's `tls` options.
+template <class Tls>
+void check_tls_server_files(const Tls& tls, config::CheckContext& c) {
+  if (tls.verify_client && tls.ca_file.empty()) c.error("tls", "verify_client needs ca_file");
+}
+
 // The check that goes with describe_listener_limits().
 template <class Options>
 void check_listener_limits(const Options& o, config::CheckContext& c) {

@@ -123,7 +123,7 @@ void SocketSource::describe(config::Schema<Options>& s) {
     if (o.tls.enabled && o.mode != "tcp") c.error("tls", "tls needs mode tcp");
     if (o.tls.enabled && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
       c.error("tls", "tls.enabled needs tls.cert_file and tls.key_file");
-    if (o.tls.verify_client && o.tls.ca_file.empty()) c.error("tls", "verify_client needs ca_file");
+    check_tls_server_files(o.tls, c);
     check_listener_limits(o, c);
   });
 }

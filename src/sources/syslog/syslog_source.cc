@@ -222,8 +222,7 @@ void SyslogSource::describe(config::Schema<Options>& s) {
       c.error("tls", "mode tls needs tls.cert_file and tls.key_file");
     if (o.mode == "relp" && o.tls.cert_file.empty() != o.tls.key_file.empty())
       c.error("tls", "RELP over TLS needs both tls.cert_file and tls.key_file");
-    if (o.tls.verify_client && o.tls.ca_file.empty())
-      c.error("tls", "verify_client needs ca_file");
+    check_tls_server_files(o.tls, c);
     check_listener_limits(o, c);
   });
 }
