@@ -193,10 +193,19 @@ void FileTailing::rescan(bool first) {
       ++it;
       continue;
     }
-    start_draining(*it->second);  // deleted, or the symlink dangles
+    TailedFile& gone = *it->second;
+    // Renamed away before its replacement appeared (kubelet renames, then the runtime reopens):
+    // a rotation, as when the scan finds the new file already there. Deleted: not one.
+    if (still_linked(gone)) rotated_.add();
+    start_draining(gone);  // deleted, or the symlink dangles
     it = by_path_.erase(it);
   }
   rescan_pending_ = false;
+}
+
+bool FileTailing::still_linked(const TailedFile& f) const {
+  uint64_t size = 0, links = 0;
+  return f.tailer.stat(size, links) && links > 0;
 }
 
 void FileTailing::consider(const std::string& path, bool first) {
@@ -265,6 +274,7 @@ TailedFile* FileTailing::open_file(const std::string& path, const std::string& r
   f->fingerprint_len = fp_len;
   f->fingerprint = fp;
   f->draining = draining;
+  if (draining) draining_.push_back(f);
   f->last_data = std::chrono::steady_clock::now();
   handler_.on_open(*f);
   files_.push_back(std::move(state));
@@ -319,6 +329,7 @@ void FileTailing::recover_rotated_from_checkpoints() {
 void FileTailing::start_draining(TailedFile& f) {
   if (f.draining) return;
   f.draining = true;
+  draining_.push_back(&f);
   f.last_data = std::chrono::steady_clock::now();
   auto it = by_real_path_.find(f.real_path);
   if (it != by_real_path_.end() && it->second == &f) by_real_path_.erase(it);
@@ -415,6 +426,23 @@ void FileTailing::mark_dirty(TailedFile& f) {
   if (f.dirty || f.closed || f.waiting) return;
   f.dirty = true;
   dirty_.push_back(&f);
+}
+
+void FileTailing::mark_modified_dirty(const std::vector<std::string>& modified) {
+  bool unknown = false;
+  for (const auto& path : modified) {
+    auto it = by_real_path_.find(path);
+    if (it != by_real_path_.end())
+      mark_dirty(*it->second);
+    else
+      unknown = true;
+  }
+  if (!unknown) return;
+  // A name no live file holds may be a rotated file still being written (the runtime writes to
+  // it until it reopens). Read those now, not at the next sweep: their lines come before the
+  // replacement's, which may already be readable.
+  for (TailedFile* f : draining_)
+    if (f->tailer.is_open()) mark_dirty(*f);
 }
 
 bool FileTailing::read_dirty() {
@@ -631,6 +659,7 @@ void FileTailing::commit_acks() {
 
 void FileTailing::mark_closed(TailedFile& f) {
   f.closed = true;
+  if (f.draining) std::erase(draining_, &f);
   closed_pending_ = true;
 }
 
@@ -724,10 +753,7 @@ void FileTailing::run(SourceContext& ctx) {
     }
     changes.clear();
     watcher_->wait(timeout, changes);
-    for (const auto& path : changes.modified) {
-      auto it = by_real_path_.find(path);
-      if (it != by_real_path_.end()) mark_dirty(*it->second);
-    }
+    mark_modified_dirty(changes.modified);
     if (changes.structure_changed) rescan_pending_ = true;
     now = Clock::now();
     if (now >= next_scan) {

@@ -156,6 +156,7 @@ class FileTailing {
   uint64_t start_offset(const io::FileTailer& tailer, const std::string& path, uint64_t size,
                         bool first);
   void recover_rotated_from_checkpoints();
+  bool still_linked(const TailedFile& f) const;
   void start_draining(TailedFile& f);
   bool reopen_rotated(TailedFile& f);
   bool excluded(const std::string& path) const;
@@ -172,6 +173,7 @@ class FileTailing {
   void note_closed();
 
   // Reading.
+  void mark_modified_dirty(const std::vector<std::string>& modified);
   bool read_dirty();
   bool read_file(TailedFile& f, std::size_t budget);
   std::size_t process_chunk(TailedFile& f, const char* buf, std::size_t n, bool full_buffer);
@@ -201,6 +203,7 @@ class FileTailing {
   std::unordered_map<std::string, TailedFile*> by_real_path_;  // for inotify's modified entries
   std::map<io::FileId, TailedFile*> by_id_;
   std::vector<TailedFile*> dirty_, processing_, waiting_;
+  std::vector<TailedFile*> draining_;  // rotated away, not yet read to their end and closed
   std::vector<TailedFile*> inflight_;  // files with batches not all acknowledged
   // New paths found while no descriptor was free, opened in this order as descriptors free up.
   std::deque<std::pair<std::string, bool>> deferred_;  // path, found by the first scan

@@ -406,6 +406,25 @@ TEST_F(KubernetesLogsSourceTest, IdleFilesGiveUpTheirDescriptorAndComeBack) {
   expect_logs(concat({seq("a", 50), seq("b", 50), seq("c", 50), seq("d", 50)}));
 }
 
+TEST_F(KubernetesLogsSourceTest, LinesWrittenAfterARotationWasSeenComeBeforeTheNewFiles) {
+  // containerd writes to the renamed file until it reopens; logferry has already found the new
+  // file by then. Those late lines are older than the new file's and must come first, read on
+  // their inotify event, not at the rotated file's quiet timeout (rotate_wait, 5 s).
+  Running src(options(), data(), metrics_, out_);
+  FakeContainer c(dir_.path());
+  c.lines("a", 20);
+  ASSERT_TRUE(wait_until([&] { return out_.count() == 20; }));
+  c.rename_rotate();
+  { std::ofstream create(c.current()); }  // kubelet's new 0.log, before the runtime reopens
+  ASSERT_TRUE(wait_until([&] { return metric("logferry_kubernetes_logs_files_rotated_total") == 1; }));
+  c.lines("c", 50);  // still through the old descriptor: into the rotated file
+  c.reopen();
+  c.lines("d", 50);
+  ASSERT_TRUE(wait_until([&] { return out_.count() >= 120; }, std::chrono::seconds(3), "all lines"))
+      << out_.count() << " of 120 within 3 s (rotate_wait is 5 s)";
+  EXPECT_EQ(out_.logs(), concat({seq("a", 20), seq("c", 50), seq("d", 50)}));
+}
+
 TEST_F(KubernetesLogsSourceTest, ManyFilesNoBusyLoop) {
   auto o = options();
   Running src(o, data(), metrics_, out_);
