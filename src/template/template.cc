@@ -88,6 +88,15 @@ const FieldPath* Template::single_field() const {
   return nullptr;
 }
 
+bool Template::collect_fields(std::vector<const FieldPath*>& out) const {
+  bool time_free = true;
+  for (const Part& part : parts_) {
+    if (part.kind == PartKind::kField) out.push_back(&part.path);
+    if (part.kind == PartKind::kTime || part.kind == PartKind::kEpoch) time_free = false;
+  }
+  return time_free;
+}
+
 void Template::render(const Event& event, std::string& out) const {
   for (const Part& part : parts_) {
     switch (part.kind) {

@@ -41,6 +41,9 @@ class Template {
   bool empty() const { return text_.empty(); }
   // True when the template is exactly one field reference ("%{message}").
   const FieldPath* single_field() const;
+  // Appends the fields the template reads (in order, as written). Returns false when its
+  // output also depends on the event's time (%{+...}), so that the fields alone do not decide it.
+  bool collect_fields(std::vector<const FieldPath*>& out) const;
 
  private:
   enum class PartKind { kLiteral, kField, kTime, kEpoch };

@@ -1,8 +1,10 @@
 #include "sinks/syslog/syslog_encoder.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
+#include "core/json.h"
 #include "core/time_util.h"
 #include "core/utf8.h"
 
@@ -260,6 +262,23 @@ SyslogEncoder::SyslogEncoder(EncoderConfig config, const Clock& clock)
       constant_pri_ = f * 8 + s;
     }
   }
+  collect_header_fields();
+}
+
+void SyslogEncoder::collect_header_fields() {
+  std::vector<const FieldPath*> paths;
+  bool time_free = true;
+  for (const Template* t : {&config_.facility, &config_.severity, &config_.priority,
+                            &config_.sourcehost, &config_.appname, &config_.procid,
+                            &config_.msgid, &config_.structured_data})
+    time_free = t->collect_fields(paths) && time_free;
+  for (const auto& param : config_.sd_params) time_free = param.second.collect_fields(paths) && time_free;
+  header_cacheable_ = time_free;
+  for (const FieldPath* p : paths) {
+    bool seen = std::any_of(header_fields_.begin(), header_fields_.end(),
+                            [p](const FieldPath& f) { return f.text() == p->text(); });
+    if (!seen) header_fields_.push_back(*p);
+  }
 }
 
 SyslogEncoder::HeaderField SyslogEncoder::make_field(Template EncoderConfig::*member, FieldRule rule,
@@ -405,17 +424,77 @@ void SyslogEncoder::append_structured_data(const Event& event, std::string& out)
   if (out.size() == start) out += '-';
 }
 
-void SyslogEncoder::encode(const Event& event, std::string& out) {
-  out += '<';
-  int pri = priority(event);
-  if (pri >= 100) out.push_back(static_cast<char>('0' + pri / 100));
-  if (pri >= 10) out.push_back(static_cast<char>('0' + pri / 10 % 10));
-  out.push_back(static_cast<char>('0' + pri % 10));
-  out += '>';
+namespace {
+EncoderStats& operator+=(EncoderStats& a, const EncoderStats& b) {
+  a.sanitized_fields += b.sanitized_fields;
+  a.unknown_facility += b.unknown_facility;
+  a.unknown_severity += b.unknown_severity;
+  a.invalid_priority += b.invalid_priority;
+  a.invalid_structured_data += b.invalid_structured_data;
+  return a;
+}
+
+EncoderStats operator-(const EncoderStats& a, const EncoderStats& b) {
+  return {a.sanitized_fields - b.sanitized_fields, a.unknown_facility - b.unknown_facility,
+          a.unknown_severity - b.unknown_severity, a.invalid_priority - b.invalid_priority,
+          a.invalid_structured_data - b.invalid_structured_data};
+}
+
+void close_key_entry(std::string& key, char kind, std::size_t start) {
+  // Written after the value: its length goes in the 4 bytes reserved before it.
+  uint32_t n = static_cast<uint32_t>(key.size() - start - 5);
+  key[start] = kind;
+  std::memcpy(&key[start + 1], &n, sizeof n);
+}
+}  // namespace
+
+void SyslogEncoder::build_header_key(const Event& event, std::string& key) const {
+  key.clear();
+  for (const FieldPath& path : header_fields_) {
+    std::size_t start = key.size();
+    key.append(5, '\0');
+    const Value* v = event.find(path);
+    if (v == nullptr) {
+      close_key_entry(key, 'm', start);  // missing: renders as its placeholder
+    } else if (v->is_string()) {
+      key += v->as_string();
+      close_key_entry(key, 's', start);
+    } else {
+      append_text(key, *v);
+      close_key_entry(key, 'v', start);
+    }
+  }
+}
+
+const SyslogEncoder::Header& SyslogEncoder::header_for(const Event& event) {
+  if (!header_cacheable_) {
+    render_header(event, uncached_);
+    return uncached_;
+  }
+  build_header_key(event, header_key_);
+  for (std::size_t n = 0; n < headers_used_; ++n) {
+    std::size_t i = (last_hit_ + n) % headers_used_;  // the last one used is the likeliest
+    if (headers_[i].key == header_key_) {
+      last_hit_ = i;
+      stats_ += headers_[i].counts;
+      return headers_[i];
+    }
+  }
+  std::size_t slot =
+      headers_used_ < kHeaderCacheSize ? headers_used_++ : headers_next_++ % kHeaderCacheSize;
+  Header& h = headers_[slot];
+  h.key.assign(header_key_);
+  render_header(event, h);
+  last_hit_ = slot;
+  return h;
+}
+
+void SyslogEncoder::render_header(const Event& event, Header& header) {
+  EncoderStats before = stats_;
+  header.pri = priority(event);
+  std::string& out = header.text;
+  out.clear();
   if (config_.rfc == Rfc::k5424) {
-    out += "1 ";
-    append_timestamp(event, out);
-    out += ' ';
     if (!append_field(host_, event, out)) out += '-';
     out += ' ';
     if (!append_field(app_, event, out)) out += '-';
@@ -427,8 +506,6 @@ void SyslogEncoder::encode(const Event& event, std::string& out) {
     append_structured_data(event, out);
     out += ' ';
   } else {
-    append_timestamp(event, out);
-    out += ' ';
     if (!append_field(host_, event, out)) out += default_host_sanitized_;
     out += ' ';
     append_field(app_, event, out);
@@ -436,6 +513,25 @@ void SyslogEncoder::encode(const Event& event, std::string& out) {
     if (!append_field(procid_, event, out)) out += '-';
     out += "]: ";
   }
+  header.counts = stats_ - before;
+}
+
+void SyslogEncoder::encode(const Event& event, std::string& out) {
+  const Header& header = header_for(event);
+  int pri = header.pri;
+  out += '<';
+  if (pri >= 100) out.push_back(static_cast<char>('0' + pri / 100));
+  if (pri >= 10) out.push_back(static_cast<char>('0' + pri / 10 % 10));
+  out.push_back(static_cast<char>('0' + pri % 10));
+  out += '>';
+  if (config_.rfc == Rfc::k5424) out += "1 ";
+  append_timestamp(event, out);
+  out += ' ';
+  out += header.text;
+  append_message(event, out);
+}
+
+void SyslogEncoder::append_message(const Event& event, std::string& out) {
   scratch_.clear();
   const Template& msg = config_.message;
   if (const FieldPath* path = msg.single_field(); path != nullptr) {

@@ -99,7 +99,23 @@ class SyslogEncoder {
     bool constant = false;
     std::string constant_value;  // already sanitized, "" when empty
   };
+  // PRI and the header after the timestamp ("HOST APP PROCID MSGID SD " in RFC 5424,
+  // "HOST TAG[PROCID]: " in RFC 3164) depend only on a few fields, and those are the same for
+  // every line of one container: the last few combinations are kept rendered.
+  struct Header {
+    std::string key;      // the header fields' values, each length-prefixed
+    int pri = 0;
+    std::string text;
+    EncoderStats counts;  // what rendering it counted; counted again each time it is used
+  };
+  static constexpr std::size_t kHeaderCacheSize = 8;
+
   HeaderField make_field(Template EncoderConfig::*t, FieldRule rule, std::size_t max_len);
+  void collect_header_fields();
+  const Header& header_for(const Event& event);
+  void build_header_key(const Event& event, std::string& key) const;
+  void render_header(const Event& event, Header& header);
+  void append_message(const Event& event, std::string& out);
   // Appends the field; returns false when it rendered empty (nothing appended).
   bool append_field(const HeaderField& f, const Event& event, std::string& out);
   int priority(const Event& event);
@@ -113,6 +129,12 @@ class SyslogEncoder {
   int constant_facility_ = -1, constant_severity_ = -1;
   std::string default_host_sanitized_;
   std::string scratch_;
+  std::vector<FieldPath> header_fields_;
+  bool header_cacheable_ = false;  // false when a header template formats the time
+  std::string header_key_;
+  Header headers_[kHeaderCacheSize];
+  std::size_t headers_used_ = 0, headers_next_ = 0, last_hit_ = 0;
+  Header uncached_;
   // RFC 3164 "MMM dd HH:mm:ss" / RFC 5424 "YYYY-MM-ddTHH:mm:ss" of cached_second_.
   int64_t cached_second_ = INT64_MIN;
   std::string cached_time_;

@@ -394,5 +394,62 @@ TEST(TruncateTest, CutsAtUtf8Boundary) {
   EXPECT_EQ(utf8_truncated_size(junk, 6), 6u);
 }
 
+// --- the header cache: the same bytes and counts as rendering each event ---
+
+TEST_F(EncoderTest, HeadersOfManyContainersComeOutAsIfRenderedEachTime) {
+  auto c = logstash_defaults(Rfc::k5424);
+  c.sourcehost = T("%{host}");
+  c.appname = T("%{app}");
+  c.procid = T("%{ns}/%{pod}");
+  c.sd_id = "kubernetes@32473";
+  c.sd_params = {{"pod", T("%{pod}")}};
+  SyslogEncoder enc(c, clock_);
+  // 11 containers (more than the cache keeps), one with a name to sanitise, one without a pod.
+  std::string out;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 11; ++i) {
+      Event& e = event("line", "node-1");
+      e.append("app", e.string_value(i == 3 ? "bad name" : "app-" + std::to_string(i)));
+      e.append("ns", Value::string("ns"));
+      if (i != 5) e.append("pod", e.string_value("pod-" + std::to_string(i)));
+      out.clear();
+      enc.encode(e, out);
+      std::string app = i == 3 ? "bad_name" : "app-" + std::to_string(i);
+      std::string pod = i == 5 ? "%{pod}" : "pod-" + std::to_string(i);
+      std::string sd = i == 5 ? "-" : "[kubernetes@32473 pod=\"" + pod + "\"]";
+      EXPECT_EQ(out, "<13>1 2018-02-28T14:55:34.706+00:00 node-1 " + app + " ns/" + pod + " - " +
+                         sd + " line")
+          << "round " << round << ", container " << i;
+    }
+  }
+  EXPECT_EQ(enc.stats().sanitized_fields, 3u);  // "bad name" once per round, cached or not
+}
+
+TEST_F(EncoderTest, AHeaderThatFormatsTheTimeIsRenderedForEachEvent) {
+  auto c = logstash_defaults(Rfc::k5424);
+  c.msgid = T("%{+HH}");
+  SyslogEncoder enc(c, clock_);
+  std::string a, b;
+  enc.encode(event("m", "h", kTs), a);
+  enc.encode(event("m", "h", from_civil(2018, 2, 28, 15, 0, 0, 0)), b);
+  EXPECT_NE(a.find(" 14 "), std::string::npos) << a;
+  EXPECT_NE(b.find(" 15 "), std::string::npos) << b;
+}
+
+TEST_F(EncoderTest, AValueOfAnotherTypeIsPartOfTheHeaderKey) {
+  auto c = logstash_defaults();
+  c.procid = T("%{pid}");
+  SyslogEncoder enc(c, clock_);
+  std::string a, b;
+  Event& e1 = event("m");
+  e1.append("pid", Value::integer(7));
+  enc.encode(e1, a);
+  Event& e2 = event("m");
+  e2.append("pid", Value::integer(8));
+  enc.encode(e2, b);
+  EXPECT_NE(a.find("[7]"), std::string::npos) << a;
+  EXPECT_NE(b.find("[8]"), std::string::npos) << b;
+}
+
 }  // namespace
 }  // namespace logferry::sinks::syslog
