@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -46,6 +47,13 @@ Result<std::unique_ptr<SinkBuffer>> make_buffer(const config::SinkConfig& sc, Bu
   auto disk = DiskBatchChannel::open(o, ctx.metrics, ctx.labels());
   if (!disk) return unexpected(disk.error());
   return std::unique_ptr<SinkBuffer>(std::move(*disk));
+}
+
+bool holds_events(const RouteNode& node) {
+  if (node.transform && node.transform->holds_events()) return true;
+  for (const auto& child : node.transforms)
+    if (holds_events(*child)) return true;
+  return false;
 }
 
 }  // namespace
@@ -152,16 +160,72 @@ struct Topology::SourceSlot final : SourceOutput {
   std::stop_source push_stop;
   std::stop_token stop = push_stop.get_token();
   Pushes pushes;  // reused by the inline path
+  // A transform on the route holds events across batches (Transform::holds_events): the
+  // ticker thread flushes what is due, under route_mu, which send() takes too.
+  bool holds_events = false;
+  std::mutex route_mu;
+  std::jthread ticker;
+  std::atomic<bool> ticker_done{true};
 
   // SourceOutput
   BatchPtr new_batch() override { return pool->acquire(); }
   bool send(BatchPtr batch) override {
     events->add(batch->size());
     if (workers) return workers->submit(std::move(batch), stop);
+    std::unique_lock lock(route_mu, std::defer_lock);
+    if (holds_events) lock.lock();  // uncontended but for the ticker: one lock per batch
     route(*routes.front(), std::move(batch), pushes);
     bool ok = emit(pushes);
     pushes.clear();
     return ok;
+  }
+
+  // Timeouts of held events are honoured within kTickCap of their deadline.
+  static constexpr auto kTickCap = std::chrono::milliseconds(100);
+
+  void start_ticker() {
+    if (!holds_events) return;
+    ticker_done = false;
+    ticker = std::jthread([this](std::stop_token st) {
+      Pushes out;
+      while (!st.stop_requested() && !finished) {
+        auto next = tick(std::chrono::steady_clock::now(), out);
+        auto wait = kTickCap;
+        if (next) {
+          auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+              *next - std::chrono::steady_clock::now());
+          wait = std::clamp(until, std::chrono::milliseconds(1), kTickCap);
+        }
+        sleep_for(wait, st);
+      }
+      // The source has returned: what is still held goes out now, while the sinks drain.
+      tick(Transform::SteadyTime::max(), out);
+      ticker_done = true;
+    });
+  }
+
+  // Runs flush_due on every transform of the route and sends what it gave out onwards.
+  std::optional<Transform::SteadyTime> tick(Transform::SteadyTime now, Pushes& out) {
+    std::lock_guard lock(route_mu);
+    std::optional<Transform::SteadyTime> next;
+    tick_node(*routes.front(), now, out, next);
+    emit(out);
+    out.clear();
+    return next;
+  }
+
+  void tick_node(RouteNode& node, Transform::SteadyTime now, Pushes& out,
+                 std::optional<Transform::SteadyTime>& next) {
+    if (node.transform) {
+      BatchPtr b = pool->acquire();
+      auto due = node.transform->flush_due(now, *b);
+      if (due && (!next || *due < *next)) next = due;
+      if (!b->empty()) {
+        node.events_out->add(b->size());
+        forward(node, std::move(b), out);
+      }
+    }
+    for (auto& child : node.transforms) tick_node(*child, now, out, next);
   }
 
   void start_workers() {
@@ -181,6 +245,11 @@ struct Topology::SourceSlot final : SourceOutput {
       node.transform->apply(*batch);
       node.events_out->add(batch->size());
     }
+    forward(node, std::move(batch), out);
+  }
+
+  // Where a batch that went through `node`'s transform goes next.
+  void forward(RouteNode& node, BatchPtr batch, Pushes& out) {
     if (batch->empty()) return;  // all filtered out: nothing to deliver, finalizers fire
     std::size_t consumers = node.transforms.size() + (node.sinks.empty() ? 0 : 1);
     for (auto& child : node.transforms) {
@@ -292,6 +361,10 @@ Result<std::unique_ptr<Topology>> Topology::build(const config::PipelineConfig& 
     for (std::size_t i = 0; i < routes; ++i) {
       slot->routes.push_back(std::make_unique<RouteNode>());
       if (auto r = wire(*slot->routes.back(), src.name, 0); !r) return unexpected(r.error());
+      if (i == 0 && holds_events(*slot->routes.front())) {
+        slot->holds_events = true;  // one instance must see every batch of a stream
+        break;
+      }
     }
     topo->sources_.push_back(std::move(slot));
   }
@@ -308,6 +381,7 @@ void Topology::start() {
   for (auto& s : sources_) {
     SourceSlot* slot = s.get();
     slot->start_workers();
+    slot->start_ticker();
     slot->thread = std::jthread([slot](std::stop_token st) {
       SourceContext ctx{slot->name, st, *slot};
       slot->source->run(ctx);
@@ -352,9 +426,10 @@ void Topology::stop(std::chrono::milliseconds drain_timeout) {
     s->source->interrupt();
   }
   for (auto& s : sources_) {
-    while (!s->finished && std::chrono::steady_clock::now() < deadline)
+    while (!(s->finished && s->ticker_done) && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     s->push_stop.request_stop();
+    if (s->ticker.joinable()) s->ticker.join();
     if (s->thread.joinable()) s->thread.join();
     if (s->workers) s->workers->finish();  // what the workers hold reaches the channels (or fails)
   }

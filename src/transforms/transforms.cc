@@ -7,6 +7,7 @@
 #include "transforms/conditional/conditional_transform.h"
 #include "transforms/filter/filter_transform.h"
 #include "transforms/grok/grok_transform.h"
+#include "transforms/multiline/multiline_transform.h"
 #include "transforms/mutate/mutate_transform.h"
 #include "transforms/parse_json/parse_json_transform.h"
 
@@ -21,6 +22,7 @@ void register_transforms(config::Registry& registry) {
   registry.add_transform<DateTransform>();
   registry.add_transform<DropTransform>();
   registry.add_transform<DecorateTransform>();
+  registry.add_transform<MultilineTransform>();
   registry.set_conditional(&ConditionalTransform::build);
 }
 
