@@ -107,9 +107,17 @@ MultilineTransform::~MultilineTransform() {
     for (auto& f : s->holds) f->fail();
 }
 
-const FieldPath* MultilineTransform::text_field(const Event& e) const {
-  if (!auto_field_) return &field_;
-  return e.find(log_) ? &log_ : &message_;
+const Value* MultilineTransform::find_text(const Event& e, const FieldPath*& field) const {
+  if (!auto_field_) {
+    field = &field_;
+    return e.find(field_);
+  }
+  if (const Value* v = e.find(log_)) {
+    field = &log_;
+    return v;
+  }
+  field = &message_;
+  return e.find(message_);
 }
 
 MultilineTransform::Stream& MultilineTransform::stream_for(const Event& e) {
@@ -136,8 +144,8 @@ void MultilineTransform::apply(EventBatch& batch) {
   Events out(&batch.arena());
   out.reserve(in.size());
   for (Event& e : in) {
-    const FieldPath* field = text_field(e);
-    const Value* v = e.find(*field);
+    const FieldPath* field = nullptr;
+    const Value* v = find_text(e, field);
     if (v == nullptr || v->kind() != Value::Kind::kString) {
       out.push_back(std::move(e));  // nothing to join: passes as it is
       continue;

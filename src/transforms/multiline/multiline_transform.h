@@ -68,7 +68,8 @@ class MultilineTransform final : public Transform {
   using Events = std::pmr::vector<Event>;
 
   Stream& stream_for(const Event& e);
-  const FieldPath* text_field(const Event& e) const;
+  // The line's value and its field: `field`, or when that is unset `log`, else `message`.
+  const Value* find_text(const Event& e, const FieldPath*& field) const;
   void on_line(Stream& s, Event& e, const FieldPath& field, std::string_view line,
                EventBatch& batch, Events& out, SteadyTime now);
   void start(Stream& s, const Event& e, const FieldPath& field, std::string_view line);
