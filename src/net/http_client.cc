@@ -28,6 +28,12 @@ std::size_t collect_body(char* data, std::size_t size, std::size_t n, void* user
   return bytes;
 }
 
+std::size_t pass_on(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* on_data = static_cast<const HttpClient::DataCallback*>(user);
+  std::size_t bytes = size * n;
+  return (*on_data)(std::string_view(data, bytes)) ? bytes : 0;  // 0 ends the transfer
+}
+
 ErrorCode code_of(CURLcode rc) {
   return (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL) ? ErrorCode::kInvalidArgument
                                                                          : ErrorCode::kUnavailable;
@@ -111,6 +117,21 @@ Result<HttpClientResponse> HttpClient::send(const HttpRequest& request) {
   return response;
 }
 
+Result<long> HttpClient::stream(const HttpRequest& request, const DataCallback& on_data) {
+  CURL* c = static_cast<CURL*>(curl_);
+  if (c == nullptr) return not_loaded();
+  curl_slist* headers = header_list(request);
+  configure(c, request, request.body, headers, nullptr, &aborted_);
+  curl().easy_setopt(c, CURLOPT_WRITEFUNCTION, &pass_on);
+  curl().easy_setopt(c, CURLOPT_WRITEDATA, &on_data);
+  CURLcode rc = curl().easy_perform(c);
+  curl().slist_free_all(headers);
+  if (rc != CURLE_OK) return unexpected(code_of(rc), std::string(curl().easy_strerror(rc)));
+  long status = 0;
+  curl().easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  return status;
+}
+
 void HttpClient::send_all(std::span<HttpExchange> exchanges, const std::stop_token& stop) {
   if (curl_ == nullptr) {
     for (HttpExchange& x : exchanges) x.error = not_loaded().error;
@@ -156,6 +177,24 @@ void HttpClient::send_all(std::span<HttpExchange> exchanges, const std::stop_tok
     curl().multi_remove_handle(multi, static_cast<CURL*>(multi_handles_[i]));
     curl().slist_free_all(headers[i]);
   }
+}
+
+std::string url_escape(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace logferry::net

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <span>
 #include <stop_token>
@@ -67,6 +68,12 @@ class HttpClient {
   // shared pool, reused across calls). Returns when every exchange has a response or an
   // error, or soon after `stop` is requested (the unfinished ones get kUnavailable).
   void send_all(std::span<HttpExchange> exchanges, const std::stop_token& stop);
+  // A request whose response body is handed to `on_data` as it arrives (a Kubernetes watch:
+  // one JSON object per line, for minutes). Returns the status once the server ends the
+  // response; `on_data` returning false, abort() or request.timeout end it early (an error).
+  // No limit on the body: the caller bounds what it keeps.
+  using DataCallback = std::function<bool(std::string_view)>;
+  Result<long> stream(const HttpRequest& request, const DataCallback& on_data);
   // Makes a send() in progress (on another thread) return soon with an error.
   void abort() { aborted_.store(true); }
   void reset_abort() { aborted_.store(false); }
@@ -77,6 +84,9 @@ class HttpClient {
   std::vector<void*> multi_handles_;   // CURL* per parallel slot, reused
   std::atomic<bool> aborted_{false};
 };
+
+// `s` percent-encoded for a URL's path segment or query value (RFC 3986: all but unreserved).
+std::string url_escape(std::string_view s);
 
 // true for statuses worth retrying: 408, 429 and 5xx.
 inline bool http_status_retryable(long status) {

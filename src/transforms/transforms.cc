@@ -7,6 +7,7 @@
 #include "transforms/conditional/conditional_transform.h"
 #include "transforms/filter/filter_transform.h"
 #include "transforms/grok/grok_transform.h"
+#include "transforms/kubernetes_metadata/kubernetes_metadata_transform.h"
 #include "transforms/multiline/multiline_transform.h"
 #include "transforms/mutate/mutate_transform.h"
 #include "transforms/parse_json/parse_json_transform.h"
@@ -23,6 +24,7 @@ void register_transforms(config::Registry& registry) {
   registry.add_transform<DropTransform>();
   registry.add_transform<DecorateTransform>();
   registry.add_transform<MultilineTransform>();
+  registry.add_transform<KubernetesMetadataTransform>();
   registry.set_conditional(&ConditionalTransform::build);
 }
 
