@@ -227,6 +227,7 @@ void FileTailing::consider(const std::string& path, bool first) {
     by_path_.erase(it);
   }
   if (by_id_.count(*id)) return;  // the same file under another path, or one being drained
+  if (handler_.excluded(path)) return;
   if (!acquire_descriptor()) {
     // Opened in turn as descriptors free up (open_deferred).
     if (deferred_set_.insert(path).second) {

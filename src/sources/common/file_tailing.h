@@ -126,6 +126,9 @@ class TailHandler {
   virtual bool pending(const TailedFile&) const { return false; }
   // Where a restart must read from so nothing held is lost; `next` is after the last line.
   virtual uint64_t resume_offset(const TailedFile&, uint64_t next) const { return next; }
+  // A file the source does not want read (kubernetes_logs: an excluded namespace or pod),
+  // asked each time a path not yet followed is found: the answer may change later.
+  virtual bool excluded(const std::string& /*path*/) { return false; }
 };
 
 class FileTailing {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "kubernetes/api_objects.h"
 #include "sources/kubernetes_logs/path_metadata.h"
 
 namespace logferry::sources {
@@ -42,6 +43,17 @@ struct KubernetesLogsSource::FileState final : TailedFileExtension {
   Format format = Format::kUnknown;
 };
 
+void KubernetesLogsSource::describe(config::Schema<Options>& s) {
+  describe_tailing(s);
+  s.field("exclude_namespaces", &Options::exclude_namespaces)
+      .doc("Files of pods in these namespaces are not read (a trailing `*` matches a prefix).");
+  s.field("exclude_pod_annotation", &Options::exclude_pod_annotation)
+      .doc("Files of pods with this annotation set to \"true\" (e.g. logferry.io/exclude) are not "
+           "read; needs the API server (pods watched as kubernetes_metadata does). Empty: off.");
+  s.field("kubeconfig", &Options::kubeconfig)
+      .doc("For exclude_pod_annotation: a kubeconfig file; empty: the in-cluster service account.");
+}
+
 Result<std::unique_ptr<Source>> KubernetesLogsSource::build(const Options& options,
                                                              BuildContext& ctx) {
   std::error_code ec;
@@ -50,6 +62,14 @@ Result<std::unique_ptr<Source>> KubernetesLogsSource::build(const Options& optio
     return unexpected(ErrorCode::kPermissionDenied,
                       "cannot create " + ctx.data_dir.string() + ": " + ec.message());
   auto source = std::make_unique<KubernetesLogsSource>(options, ctx);
+  if (!options.exclude_pod_annotation.empty()) {
+    auto api = logferry::k8s::KubeApiConfig::load(ctx.resolve(options.kubeconfig), ctx.data_dir / "kubeconfig");
+    if (!api) return unexpected(api.error());
+    logferry::k8s::MetadataWatcher::Settings settings;
+    settings.api = *api;
+    settings.node_name = ctx.node_name;
+    source->pods_ = logferry::k8s::MetadataWatcher::shared(settings, ctx.metrics, ctx.labels());
+  }
   return std::unique_ptr<Source>(std::move(source));
 }
 
@@ -60,7 +80,29 @@ KubernetesLogsSource::KubernetesLogsSource(Options options, BuildContext& ctx)
       malformed_(ctx.metrics.counter("logferry_kubernetes_logs_malformed_lines_total",
                                      "Lines that were neither CRI nor Docker json-file (kept raw)",
                                      ctx.labels())),
+      exclude_namespaces_(options.exclude_namespaces),
+      exclude_annotation_(options.exclude_pod_annotation),
+      files_excluded_(ctx.metrics.counter("logferry_kubernetes_logs_files_excluded_total",
+                                          "Container logs not read: excluded namespace or pod annotation",
+                                          ctx.labels())),
       tailing_(options, kubernetes_traits(ctx), ctx, *this) {}
+
+bool KubernetesLogsSource::excluded(const std::string& path) {
+  if (exclude_namespaces_.empty() && pods_ == nullptr) return false;
+  k8s::PodMetadata pm = k8s::parse_path_metadata(path, path);
+  bool out = logferry::k8s::matches_any(pm.namespace_name, exclude_namespaces_);
+  if (!out && pods_ != nullptr) {
+    auto pod = pods_->cache().pod(pm.namespace_name, pm.pod);
+    out = pod != nullptr && logferry::k8s::annotated_true(*pod, exclude_annotation_);
+  }
+  if (!out) {
+    excluded_paths_.erase(path);
+    return false;
+  }
+  if (excluded_paths_.size() > 100'000) excluded_paths_.clear();  // bounded; at worst counted again
+  if (excluded_paths_.insert(path).second) files_excluded_.add();
+  return true;
+}
 
 void KubernetesLogsSource::on_open(TailedFile& f) {
   k8s::PodMetadata pm = k8s::parse_path_metadata(f.path, f.real_path);

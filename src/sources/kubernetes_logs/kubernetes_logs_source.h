@@ -5,16 +5,23 @@
 // Finding, reading, following and checkpointing the files is FileTailing's
 // (sources/common/file_tailing.h, shared with the `file` source); this source is its
 // TailHandler: it parses each line (CRI or Docker), joins partial lines and builds the events.
+//
+// Excluded files (`exclude_namespaces`; pods annotated `exclude_pod_annotation: "true"`, known
+// from the API server's pod list) are not opened at all. A pod the cache does not know (yet)
+// is read: exclusion never costs a line of a pod that is not excluded.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include "config/schema.h"
 #include "core/component.h"
 #include "core/log.h"
 #include "core/source.h"
+#include "kubernetes/metadata_watcher.h"
 #include "sources/common/file_tailing.h"
 #include "sources/kubernetes_logs/cri_parser.h"
 #include "sources/kubernetes_logs/docker_parser.h"
@@ -32,8 +39,11 @@ class KubernetesLogsSource final : public Source, private TailHandler {
       include = {"/var/log/containers/*.log"};
       max_open_files = 256;  // a busy node has thousands of container logs
     }
+    std::vector<std::string> exclude_namespaces;
+    std::string exclude_pod_annotation;  // empty: no API connection
+    std::string kubeconfig;
   };
-  static void describe(config::Schema<Options>& s) { describe_tailing(s); }
+  static void describe(config::Schema<Options>& s);
   static Result<std::unique_ptr<Source>> build(const Options& options, BuildContext& ctx);
 
   KubernetesLogsSource(Options options, BuildContext& ctx);
@@ -54,6 +64,7 @@ class KubernetesLogsSource final : public Source, private TailHandler {
   void on_finished(TailedFile& f) override;
   bool pending(const TailedFile& f) const override;
   uint64_t resume_offset(const TailedFile& f, uint64_t next) const override;
+  bool excluded(const std::string& path) override;
 
   void emit(TailedFile& f, std::string_view content, const std::string_view* stream, Timestamp time,
             bool truncated);
@@ -64,6 +75,12 @@ class KubernetesLogsSource final : public Source, private TailHandler {
   k8s::TimestampParser timestamps_;
   k8s::DockerLineParser docker_;
   Counter& malformed_;
+  // Exclusion: by namespace (from the path), by pod annotation (the API's pod cache).
+  std::vector<std::string> exclude_namespaces_;
+  std::string exclude_annotation_;
+  std::shared_ptr<logferry::k8s::MetadataWatcher> pods_;
+  Counter& files_excluded_;
+  std::unordered_set<std::string> excluded_paths_;  // counted once each
   RateLimitedLog bad_line_log_;
   FileTailing tailing_;  // last: it refers to this handler and its counters
 };

@@ -1,5 +1,7 @@
 #include "transforms/kubernetes_metadata/kubernetes_metadata_transform.h"
 
+#include "kubernetes/api_objects.h"
+
 #include <algorithm>
 #include <thread>
 
@@ -7,29 +9,6 @@
 
 namespace logferry::transforms {
 
-namespace {
-
-bool matches(std::string_view key, const std::vector<std::string>& patterns) {
-  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
-    if (p.ends_with('*')) return key.starts_with(std::string_view(p).substr(0, p.size() - 1));
-    return key == p;
-  });
-}
-
-// One watcher per component and settings: instances of the same component (one per source
-// and worker) and a reload that changed nothing share its cache.
-std::string watcher_key(const std::string& name, const k8s::MetadataWatcher::Settings& s) {
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", name, s.api.server, s.api.token_file, s.api.ca_file,
-                     s.node_name, s.namespace_labels, s.cache.max_pods, s.cache.delete_grace.count(),
-                     s.watch_timeout_s);
-}
-
-Result<k8s::KubeApiConfig> api_config(const KubernetesMetadataTransform::Options& o, BuildContext& ctx) {
-  if (o.kubeconfig.empty()) return k8s::KubeApiConfig::in_cluster();
-  return k8s::KubeApiConfig::from_kubeconfig(ctx.resolve(o.kubeconfig), ctx.data_dir / "kubeconfig");
-}
-
-}  // namespace
 
 void KubernetesMetadataTransform::describe(config::Schema<Options>& s) {
   s.field("kubeconfig", &Options::kubeconfig)
@@ -41,7 +20,7 @@ void KubernetesMetadataTransform::describe(config::Schema<Options>& s) {
   s.field("labels", &Options::labels).doc("Add `kubernetes.labels.<key>`.");
   s.field("annotations", &Options::annotations).doc("Add `kubernetes.annotations.<key>`.");
   s.field("namespace_labels", &Options::namespace_labels)
-      .doc("Add `kubernetes.namespace_labels.<key>` (watches namespaces too).");
+      .doc("Add `kubernetes.namespace_labels.<key>`.");
   s.field("include_labels", &Options::include_labels)
       .doc("Only these label keys (a trailing `*` matches a prefix); empty: all.");
   s.field("exclude_labels", &Options::exclude_labels).doc("Label keys left out (trailing `*`: prefix).");
@@ -68,17 +47,15 @@ void KubernetesMetadataTransform::describe(config::Schema<Options>& s) {
 
 Result<std::unique_ptr<Transform>> KubernetesMetadataTransform::build(const Options& options,
                                                                       BuildContext& ctx) {
-  auto api = api_config(options, ctx);
+  auto api = k8s::KubeApiConfig::load(ctx.resolve(options.kubeconfig), ctx.data_dir / "kubeconfig");
   if (!api) return unexpected(api.error());
   k8s::MetadataWatcher::Settings settings{
       .api = *api,
       .node_name = options.node_name.empty() ? ctx.node_name : options.node_name,
-      .namespace_labels = options.namespace_labels,
       .cache = {.max_pods = static_cast<std::size_t>(options.max_pods), .delete_grace = options.delete_grace},
       .watch_timeout_s = static_cast<int>(options.watch_timeout.count() / 1000),
   };
-  auto watcher = k8s::MetadataWatcher::shared(watcher_key(ctx.name, settings), settings, ctx.metrics,
-                                              ctx.labels());
+  auto watcher = k8s::MetadataWatcher::shared(settings, ctx.metrics, ctx.labels());
   auto deadline = std::chrono::steady_clock::now() + options.sync_timeout;
   while (!watcher->cache().synced() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));  // startup only, bounded
@@ -117,7 +94,7 @@ KubernetesMetadataTransform::KubernetesMetadataTransform(const Options& o,
       exclude_namespaces_(o.exclude_namespaces) {}
 
 bool KubernetesMetadataTransform::KeyFilter::admits(std::string_view key) const {
-  return (include.empty() || matches(key, include)) && !matches(key, exclude);
+  return (include.empty() || k8s::matches_any(key, include)) && !k8s::matches_any(key, exclude);
 }
 
 void KubernetesMetadataTransform::apply(EventBatch& batch) {
@@ -147,7 +124,7 @@ KubernetesMetadataTransform::Verdict KubernetesMetadataTransform::enrich(Event& 
   if (ns == nullptr || name == nullptr || !ns->is_string() || !name->is_string()) {
     return Verdict::kUnmatched;
   }
-  if (matches(ns->as_string(), exclude_namespaces_)) return Verdict::kDrop;
+  if (k8s::matches_any(ns->as_string(), exclude_namespaces_)) return Verdict::kDrop;
   const k8s::PodMetadata* pod = lookup(ns->as_string(), name->as_string(), batch);
   if (pod == nullptr) return Verdict::kUnmatched;
   if (excluded(*pod)) return Verdict::kDrop;
@@ -209,11 +186,7 @@ Object* KubernetesMetadataTransform::map_of(const Event& e, const k8s::StringPai
 }
 
 bool KubernetesMetadataTransform::excluded(const k8s::PodMetadata& pod) const {
-  if (exclude_annotation_.empty()) return false;
-  for (const auto& [k, v] : pod.annotations) {
-    if (k == exclude_annotation_) return v == "true";
-  }
-  return false;
+  return k8s::annotated_true(pod, exclude_annotation_);
 }
 
 }  // namespace logferry::transforms

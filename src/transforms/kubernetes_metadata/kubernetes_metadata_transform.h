@@ -21,7 +21,7 @@
 #include "core/component.h"
 #include "core/metrics.h"
 #include "core/transform.h"
-#include "transforms/kubernetes_metadata/metadata_watcher.h"
+#include "kubernetes/metadata_watcher.h"
 
 namespace logferry::transforms {
 

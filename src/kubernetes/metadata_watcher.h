@@ -1,7 +1,9 @@
-// MetadataWatcher: the API side of kubernetes_metadata. Two ResourceWatch threads (this
-// node's pods, every namespace) keep one MetadataCache current. One watcher per component,
-// shared by the transform's instances (one per source and worker) and kept across a reload
-// whose settings did not change, so a reload starts with a warm cache.
+// MetadataWatcher: the API side of kubernetes_metadata (and of kubernetes_logs' exclusion by
+// annotation). Two ResourceWatch threads (this node's pods, every namespace) keep one
+// MetadataCache current. One watcher per API server, credentials and node in the process:
+// shared by every component that asks (the transform's instances, one per source and worker;
+// the source) and kept across a reload, so a reload starts with a warm cache. The cache
+// options and metric labels are those of the component that started it.
 #pragma once
 
 #include <memory>
@@ -9,9 +11,9 @@
 #include <thread>
 
 #include "core/metrics.h"
-#include "transforms/kubernetes_metadata/kube_api_config.h"
-#include "transforms/kubernetes_metadata/metadata_cache.h"
-#include "transforms/kubernetes_metadata/resource_watch.h"
+#include "kubernetes/kube_api_config.h"
+#include "kubernetes/metadata_cache.h"
+#include "kubernetes/resource_watch.h"
 
 namespace logferry::k8s {
 
@@ -20,13 +22,13 @@ class MetadataWatcher {
   struct Settings {
     KubeApiConfig api;
     std::string node_name;
-    bool namespace_labels = true;
     MetadataCache::Options cache;
     int watch_timeout_s = 300;
   };
-  // The running watcher for `key` (component name + settings), started if there is none.
-  static std::shared_ptr<MetadataWatcher> shared(const std::string& key, const Settings& settings,
-                                                 Metrics& metrics, const Labels& labels);
+  // The running watcher for these settings' server, credentials and node, started if there
+  // is none.
+  static std::shared_ptr<MetadataWatcher> shared(const Settings& settings, Metrics& metrics,
+                                                 const Labels& labels);
 
   MetadataWatcher(const Settings& settings, Metrics& metrics, const Labels& labels);
   ~MetadataWatcher();  // stops both threads (aborting their requests)

@@ -2,10 +2,13 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <simdjson.h>
 
-#include "transforms/kubernetes_metadata/metadata_cache.h"
+#include "kubernetes/metadata_cache.h"
 
 namespace logferry::k8s {
 
@@ -17,5 +20,10 @@ std::shared_ptr<NamespaceMetadata> decode_namespace(simdjson::dom::element ns);
 // deployment controller gives it), a Job named `<cronjob>-<scheduled minute since the epoch>`
 // a CronJob's (the cronjob controller's rule). Others as they are.
 void resolve_owner(PodMetadata& pod, std::string_view kind, std::string_view name);
+
+// Whether `name` (a namespace, a label key) is one of `patterns`; a trailing `*` matches a prefix.
+bool matches_any(std::string_view name, const std::vector<std::string>& patterns);
+// Whether the pod has annotation `key` set to "true" (an empty key: never).
+bool annotated_true(const PodMetadata& pod, std::string_view key);
 
 }  // namespace logferry::k8s

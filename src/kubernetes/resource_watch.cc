@@ -1,4 +1,4 @@
-#include "transforms/kubernetes_metadata/resource_watch.h"
+#include "kubernetes/resource_watch.h"
 
 #include "core/log.h"
 

@@ -18,7 +18,7 @@
 #include "core/backoff.h"
 #include "core/metrics.h"
 #include "net/http_client.h"
-#include "transforms/kubernetes_metadata/kube_api_config.h"
+#include "kubernetes/kube_api_config.h"
 
 namespace logferry::k8s {
 

@@ -1,4 +1,4 @@
-#include "transforms/kubernetes_metadata/kube_api_config.h"
+#include "kubernetes/kube_api_config.h"
 
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
@@ -125,6 +125,11 @@ Result<KubeApiConfig> KubeApiConfig::from_kubeconfig(const fs::path& file, const
   } catch (const YAML::Exception& e) {
     return unexpected(ErrorCode::kInvalidArgument, file.string() + ": " + e.what());
   }
+}
+
+Result<KubeApiConfig> KubeApiConfig::load(const std::string& kubeconfig, const fs::path& scratch_dir) {
+  if (kubeconfig.empty()) return in_cluster();
+  return from_kubeconfig(kubeconfig, scratch_dir);
 }
 
 Result<net::HttpRequest> KubeApiConfig::get(std::string_view target) const {

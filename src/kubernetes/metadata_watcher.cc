@@ -1,9 +1,11 @@
-#include "transforms/kubernetes_metadata/metadata_watcher.h"
+#include "kubernetes/metadata_watcher.h"
+
+#include <fmt/format.h>
 
 #include <map>
 #include <mutex>
 
-#include "transforms/kubernetes_metadata/api_objects.h"
+#include "kubernetes/api_objects.h"
 
 namespace logferry::k8s {
 
@@ -23,8 +25,11 @@ ResourceWatch::Counters counters_for(const std::string& resource, Metrics& metri
 
 }  // namespace
 
-std::shared_ptr<MetadataWatcher> MetadataWatcher::shared(const std::string& key, const Settings& settings,
-                                                         Metrics& metrics, const Labels& labels) {
+std::shared_ptr<MetadataWatcher> MetadataWatcher::shared(const Settings& settings, Metrics& metrics,
+                                                         const Labels& labels) {
+  const KubeApiConfig& a = settings.api;
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", a.server, a.token, a.token_file, a.ca_file,
+                                a.cert_file, settings.node_name, settings.watch_timeout_s);
   static std::mutex mu;
   static std::map<std::string, std::weak_ptr<MetadataWatcher>> running;
   std::lock_guard lock(mu);
@@ -46,13 +51,11 @@ MetadataWatcher::MetadataWatcher(const Settings& settings, Metrics& metrics, con
   pods_ = std::make_unique<ResourceWatch>(pods, settings.api, pod_handlers(), counters_for("pods", metrics, labels));
   pods_->set_watch_timeout_seconds(settings.watch_timeout_s);
   pod_thread_ = std::jthread([this](std::stop_token stop) { pods_->run(stop); });
-  if (settings.namespace_labels) {
-    ResourceWatch::Target namespaces{"namespaces", "/api/v1/namespaces", ""};
-    namespaces_ = std::make_unique<ResourceWatch>(namespaces, settings.api, namespace_handlers(),
-                                                  counters_for("namespaces", metrics, labels));
-    namespaces_->set_watch_timeout_seconds(settings.watch_timeout_s);
-    namespace_thread_ = std::jthread([this](std::stop_token stop) { namespaces_->run(stop); });
-  }
+  ResourceWatch::Target namespaces{"namespaces", "/api/v1/namespaces", ""};
+  namespaces_ = std::make_unique<ResourceWatch>(namespaces, settings.api, namespace_handlers(),
+                                                counters_for("namespaces", metrics, labels));
+  namespaces_->set_watch_timeout_seconds(settings.watch_timeout_s);
+  namespace_thread_ = std::jthread([this](std::stop_token stop) { namespaces_->run(stop); });
 }
 
 MetadataWatcher::~MetadataWatcher() {

@@ -1,4 +1,4 @@
-#include "transforms/kubernetes_metadata/api_objects.h"
+#include "kubernetes/api_objects.h"
 
 #include <algorithm>
 
@@ -81,6 +81,21 @@ std::shared_ptr<PodMetadata> decode_pod(simdjson::dom::element e) {
     }
   }
   return pod;
+}
+
+bool matches_any(std::string_view name, const std::vector<std::string>& patterns) {
+  return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
+    if (p.ends_with('*')) return name.starts_with(std::string_view(p).substr(0, p.size() - 1));
+    return name == p;
+  });
+}
+
+bool annotated_true(const PodMetadata& pod, std::string_view key) {
+  if (key.empty()) return false;
+  for (const auto& [k, v] : pod.annotations) {
+    if (k == key) return v == "true";
+  }
+  return false;
 }
 
 std::shared_ptr<NamespaceMetadata> decode_namespace(simdjson::dom::element e) {

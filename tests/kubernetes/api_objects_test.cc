@@ -1,4 +1,4 @@
-#include "transforms/kubernetes_metadata/api_objects.h"
+#include "kubernetes/api_objects.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "transforms/kubernetes_metadata/kube_api_config.h"
+#include "kubernetes/kube_api_config.h"
 
 #include <gtest/gtest.h>
 

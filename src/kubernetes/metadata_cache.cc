@@ -1,4 +1,4 @@
-#include "transforms/kubernetes_metadata/metadata_cache.h"
+#include "kubernetes/metadata_cache.h"
 
 #include <algorithm>
 

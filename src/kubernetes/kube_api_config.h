@@ -32,6 +32,9 @@ struct KubeApiConfig {
   static Result<KubeApiConfig> from_kubeconfig(const std::filesystem::path& file,
                                                const std::filesystem::path& scratch_dir);
 
+  // `kubeconfig` when set, else in_cluster(): what a component's `kubeconfig` option means.
+  static Result<KubeApiConfig> load(const std::string& kubeconfig, const std::filesystem::path& scratch_dir);
+
   // A GET of `target` ("/api/v1/pods?...") with the current token and the TLS settings.
   Result<net::HttpRequest> get(std::string_view target) const;
 };
