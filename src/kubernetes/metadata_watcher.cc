@@ -25,8 +25,7 @@ ResourceWatch::Counters counters_for(const std::string& resource, Metrics& metri
 
 }  // namespace
 
-std::shared_ptr<MetadataWatcher> MetadataWatcher::shared(const Settings& settings, Metrics& metrics,
-                                                         const Labels& labels) {
+std::shared_ptr<MetadataWatcher> MetadataWatcher::shared(const Settings& settings, Metrics& metrics) {
   const KubeApiConfig& a = settings.api;
   std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", a.server, a.token, a.token_file, a.ca_file,
                                 a.cert_file, settings.node_name, settings.watch_timeout_s);
@@ -35,17 +34,18 @@ std::shared_ptr<MetadataWatcher> MetadataWatcher::shared(const Settings& setting
   std::lock_guard lock(mu);
   std::erase_if(running, [](const auto& kv) { return kv.second.expired(); });
   if (auto w = running[key].lock()) return w;
-  auto w = std::make_shared<MetadataWatcher>(settings, metrics, labels);
+  auto w = std::make_shared<MetadataWatcher>(settings, metrics);
   running[key] = w;
   return w;
 }
 
-MetadataWatcher::MetadataWatcher(const Settings& settings, Metrics& metrics, const Labels& labels)
+MetadataWatcher::MetadataWatcher(const Settings& settings, Metrics& metrics)
     : settings_(settings),
       cache_(settings.cache),
       cached_pods_(metrics.gauge("logferry_kubernetes_metadata_cached_pods",
                                  "Pods in the cache (deleted ones kept for the grace period included)",
-                                 labels)) {
+                                 {{"api_server", settings.api.server}})) {
+  Labels labels{{"api_server", settings.api.server}};
   ResourceWatch::Target pods{"pods", "/api/v1/pods", ""};
   if (!settings.node_name.empty()) pods.selector = "fieldSelector=spec.nodeName%3D" + net::url_escape(settings.node_name);
   pods_ = std::make_unique<ResourceWatch>(pods, settings.api, pod_handlers(), counters_for("pods", metrics, labels));
@@ -56,6 +56,14 @@ MetadataWatcher::MetadataWatcher(const Settings& settings, Metrics& metrics, con
                                                 counters_for("namespaces", metrics, labels));
   namespaces_->set_watch_timeout_seconds(settings.watch_timeout_s);
   namespace_thread_ = std::jthread([this](std::stop_token stop) { namespaces_->run(stop); });
+}
+
+bool MetadataWatcher::wait_synced(std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!cache_.synced() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cache_.synced();
 }
 
 MetadataWatcher::~MetadataWatcher() {

@@ -3,7 +3,8 @@
 // MetadataCache current. One watcher per API server, credentials and node in the process:
 // shared by every component that asks (the transform's instances, one per source and worker;
 // the source) and kept across a reload, so a reload starts with a warm cache. The cache
-// options and metric labels are those of the component that started it.
+// options are those of the component that started it; its metrics are labelled with the API
+// server (`api_server`) rather than a component, as several share it.
 #pragma once
 
 #include <memory>
@@ -27,13 +28,15 @@ class MetadataWatcher {
   };
   // The running watcher for these settings' server, credentials and node, started if there
   // is none.
-  static std::shared_ptr<MetadataWatcher> shared(const Settings& settings, Metrics& metrics,
-                                                 const Labels& labels);
+  static std::shared_ptr<MetadataWatcher> shared(const Settings& settings, Metrics& metrics);
 
-  MetadataWatcher(const Settings& settings, Metrics& metrics, const Labels& labels);
+  MetadataWatcher(const Settings& settings, Metrics& metrics);
   ~MetadataWatcher();  // stops both threads (aborting their requests)
 
   MetadataCache& cache() { return cache_; }
+  // Waits up to `timeout` for the first list of pods (at start only: a pipeline thread never
+  // waits on the API); whether it came.
+  bool wait_synced(std::chrono::milliseconds timeout) const;
 
  private:
   ResourceWatch::Handlers pod_handlers();

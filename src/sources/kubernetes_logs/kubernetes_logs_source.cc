@@ -68,7 +68,8 @@ Result<std::unique_ptr<Source>> KubernetesLogsSource::build(const Options& optio
     logferry::k8s::MetadataWatcher::Settings settings;
     settings.api = *api;
     settings.node_name = ctx.node_name;
-    source->pods_ = logferry::k8s::MetadataWatcher::shared(settings, ctx.metrics, ctx.labels());
+    source->pods_ = logferry::k8s::MetadataWatcher::shared(settings, ctx.metrics);
+    source->pods_->wait_synced(std::chrono::seconds(2));  // pods of before the start are known
   }
   return std::unique_ptr<Source>(std::move(source));
 }

@@ -3,7 +3,6 @@
 #include "kubernetes/api_objects.h"
 
 #include <algorithm>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -55,11 +54,8 @@ Result<std::unique_ptr<Transform>> KubernetesMetadataTransform::build(const Opti
       .cache = {.max_pods = static_cast<std::size_t>(options.max_pods), .delete_grace = options.delete_grace},
       .watch_timeout_s = static_cast<int>(options.watch_timeout.count() / 1000),
   };
-  auto watcher = k8s::MetadataWatcher::shared(settings, ctx.metrics, ctx.labels());
-  auto deadline = std::chrono::steady_clock::now() + options.sync_timeout;
-  while (!watcher->cache().synced() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // startup only, bounded
-  }
+  auto watcher = k8s::MetadataWatcher::shared(settings, ctx.metrics);
+  watcher->wait_synced(options.sync_timeout);
   auto l = ctx.labels();
   Counters c{
       ctx.metrics.counter("logferry_kubernetes_metadata_events_enriched_total",
