@@ -206,6 +206,21 @@ TEST_F(KubernetesLogsSourceTest, NewFileAppearsWithAllFields) {
   EXPECT_EQ(r[0].host, "node-1");
 }
 
+TEST_F(KubernetesLogsSourceTest, FilesOfExcludedNamespacesAreNeverOpened) {
+  auto o = options();
+  o.exclude_namespaces = {"kube-*", "secret"};
+  Running src(o, data(), metrics_, out_);
+  FakeContainer system(dir_.path(), "coredns", "kube-system");
+  FakeContainer hidden(dir_.path(), "vault", "secret");
+  FakeContainer shown(dir_.path(), "web", "secretive");  // not a prefix pattern: read
+  system.line("dns");
+  hidden.line("password");
+  shown.line("visible");
+  expect_logs({"visible"});
+  ASSERT_TRUE(wait_until([&] { return metric("logferry_kubernetes_logs_files_excluded_total") == 2; }));
+  EXPECT_EQ(metric("logferry_kubernetes_logs_tracked_files"), 1);
+}
+
 TEST_F(KubernetesLogsSourceTest, RenameRotationDrainsTheOldFileFirst) {
   Running src(options(), data(), metrics_, out_);
   FakeContainer c(dir_.path());
