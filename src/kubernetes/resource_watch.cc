@@ -63,15 +63,15 @@ bool ResourceWatch::fetch(const std::string& target, std::string& body, long& st
 
 bool ResourceWatch::list(std::stop_token& stop) {
   std::string continue_token;
-  handlers_.begin_list();
   std::string body;
-  do {
+  handlers_.begin_list();
+  while (!stop.stop_requested()) {
     std::string target = target_.path + "?limit=" + std::to_string(kPageLimit);
     if (!target_.selector.empty()) target += "&" + target_.selector;
     if (!continue_token.empty()) target += "&continue=" + net::url_escape(continue_token);
     long status = 0;
     if (!fetch(target, body, status)) return false;
-    if (status == 410) {  // the continue token expired: list again from the start
+    if (status == 410 && !continue_token.empty()) {  // the continue token expired: start over
       continue_token.clear();
       handlers_.begin_list();
       continue;
@@ -87,11 +87,16 @@ bool ResourceWatch::list(std::stop_token& stop) {
     }
     continue_token = std::string(string_at(page, "/metadata/continue"));
     resource_version_ = std::string(string_at(page, "/metadata/resourceVersion"));
-  } while (!continue_token.empty() && !stop.stop_requested());
+    if (continue_token.empty()) break;
+  }
   if (stop.stop_requested()) return false;
+  if (resource_version_.empty()) {
+    failed(fmt::format("list {}: no metadata.resourceVersion in the answer", target_.resource));
+    return false;
+  }
   handlers_.end_list();
   recovered();
-  return !resource_version_.empty();
+  return true;
 }
 
 ResourceWatch::Outcome ResourceWatch::watch(std::stop_token& stop) {
