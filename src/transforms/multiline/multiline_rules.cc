@@ -66,8 +66,11 @@ bool MultilineRules::continues(std::string_view line, uint8_t& state) const {
 //   File "x.py", line 3, in <module>     `ValueError: msg` line; a chained exception follows
 // ValueError: msg                         after a blank line, a "During handling..." or "The
 //                                         above exception..." line and another blank.
+// A SyntaxError in the script itself has no `Traceback` line: it starts at `  File "x.py",
+// line 1`, then the source line, the caret line and `SyntaxError: msg`.
 bool MultilineRules::python(std::string_view line, uint8_t& state) const {
-  bool traceback = line.starts_with("Traceback (most recent call last):");
+  bool starts_trace = line.starts_with("Traceback (most recent call last):") ||
+                      (line.starts_with("  File \"") && line.find("\", line ") != line.npos);
   switch (state) {
     case kPyFrames:
       if (!starts_with_space(line)) state = kPyAfterException;
@@ -83,12 +86,12 @@ bool MultilineRules::python(std::string_view line, uint8_t& state) const {
       break;
     case kPyChain:
       if (is_blank(line)) return true;
-      if (traceback) return state = kPyFrames, true;
+      if (starts_trace) return state = kPyFrames, true;
       break;
     default:
       break;
   }
-  state = traceback ? kPyFrames : kPyNone;
+  state = starts_trace ? kPyFrames : kPyNone;
   return false;
 }
 
