@@ -72,8 +72,8 @@ TEST(MultilineStreams, SameStreamOfTwoFilesNeverMix) {
   add_line(b, "\tat B.main(B.java:1)", "stderr", "/var/log/pods/ns_b_2/app/0.log");
   t->apply(b);
   t->flush_due(Transform::SteadyTime::max(), b);
-  EXPECT_EQ(sorted(texts(b)), sorted({kJavaTrace[0] + "\n" + kJavaTrace[1],
-                                      "INFO b starts\n\tat B.main(B.java:1)"}));
+  EXPECT_EQ(sorted(texts(b)),
+            sorted({kJavaTrace[0] + "\n" + kJavaTrace[1], "INFO b starts\n\tat B.main(B.java:1)"}));
 }
 
 // The file rotates in the middle of a trace: the rest comes from the new file under the same
@@ -129,7 +129,6 @@ TEST(MultilineStreams, TimeoutFlushesThePendingTrace) {
   t->apply(late);
   EXPECT_EQ(texts(late), (std::vector<std::string>{"\tat Late.frame(Late.java:1)"}));
 }
-
 
 // Busy stream: every batch ends with a held line. A batch's position must be acknowledged
 // once the batch its held line left in is delivered; the finalizers handed to that batch

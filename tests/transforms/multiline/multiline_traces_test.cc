@@ -85,20 +85,20 @@ TEST_P(MultilineRealTrace, TraceSpreadOverBatchesIsOneEvent) {
   EXPECT_EQ(got, (std::vector<std::string>{"before", trace, "after"}));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Testdata, MultilineRealTrace,
-    ::testing::Values(TraceCase{"java", "java_caused_by.txt"},
-                      TraceCase{"java", "java_suppressed.txt"},
-                      TraceCase{"python", "python_chained.txt"},
-                      TraceCase{"python", "python_syntax_error.txt"},
-                      TraceCase{"python", "python_syntax_error_import.txt"},
-                      TraceCase{"go", "go_nil_map.txt"}, TraceCase{"go", "go_worker.txt"}),
-    [](const auto& param_info) {
-      std::string name = param_info.param.file;
-      name = name.substr(0, name.find('.'));
-      std::erase(name, '_');
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Testdata, MultilineRealTrace,
+                         ::testing::Values(TraceCase{"java", "java_caused_by.txt"},
+                                           TraceCase{"java", "java_suppressed.txt"},
+                                           TraceCase{"python", "python_chained.txt"},
+                                           TraceCase{"python", "python_syntax_error.txt"},
+                                           TraceCase{"python", "python_syntax_error_import.txt"},
+                                           TraceCase{"go", "go_nil_map.txt"},
+                                           TraceCase{"go", "go_worker.txt"}),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.file;
+                           name = name.substr(0, name.find('.'));
+                           std::erase(name, '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace logferry::transforms
