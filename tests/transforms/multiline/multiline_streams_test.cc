@@ -80,9 +80,9 @@ TEST(MultilineStreams, SameStreamOfTwoFilesNeverMix) {
 // `source`, in a later batch. It joins, and the first batch stays unacknowledged until the
 // joined event is delivered.
 TEST(MultilineStreams, TraceCutByRotationStillJoins) {
+  bool old_file_acked = false;  // outlives `t`: its destructor fails held lines
   Metrics m;
   auto t = build_transform<MultilineTransform>("parser: java", m);
-  bool old_file_acked = false;
   {
     EventBatch before_rotation;
     before_rotation.add_finalizer(std::make_shared<Finalizer>(
@@ -135,10 +135,10 @@ TEST(MultilineStreams, TimeoutFlushesThePendingTrace) {
 // must not be held again by its own last line (else nothing is acknowledged while the
 // stream stays busy, and the held list grows with every batch).
 TEST(MultilineStreams, BusyStreamStillAcknowledgesEachBatch) {
+  constexpr int kBatches = 6;
+  std::vector<bool> acked(kBatches, false);  // outlives `t`: its destructor fails held lines
   Metrics m;
   auto t = build_transform<MultilineTransform>("parser: java", m);
-  constexpr int kBatches = 6;
-  std::vector<bool> acked(kBatches, false);
   for (int k = 0; k < kBatches; ++k) {
     EventBatch b;
     b.add_finalizer(std::make_shared<Finalizer>(

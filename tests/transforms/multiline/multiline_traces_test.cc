@@ -91,6 +91,8 @@ INSTANTIATE_TEST_SUITE_P(Testdata, MultilineRealTrace,
                                            TraceCase{"python", "python_chained.txt"},
                                            TraceCase{"python", "python_syntax_error.txt"},
                                            TraceCase{"python", "python_syntax_error_import.txt"},
+                                           TraceCase{"python", "python_exception_group.txt"},
+                                           TraceCase{"python", "python_exception_group_bare.txt"},
                                            TraceCase{"go", "go_nil_map.txt"},
                                            TraceCase{"go", "go_worker.txt"}),
                          [](const auto& param_info) {
