@@ -102,5 +102,33 @@ INSTANTIATE_TEST_SUITE_P(Testdata, MultilineRealTrace,
                            return name;
                          });
 
+
+// A real StackOverflowError (1024 frames) is longer than the default max_lines (500, as
+// Filebeat): it leaves as 500 + 500 + 25 lines, nothing lost, each cut counted; a larger
+// max_lines keeps it whole.
+TEST(MultilineRealTraceBounds, StackOverflowIsCutAtMaxLinesAndKeptWhole) {
+  std::string trace = read_trace("java_stack_overflow.txt");
+  auto lines = split_lines(trace);
+  ASSERT_EQ(lines.size(), 1025u);
+  auto run = [&](const std::string& options, Metrics& m) {
+    auto t = build_transform<MultilineTransform>(options, m);
+    EventBatch b;
+    add_lines(b, lines);
+    t->apply(b);
+    t->flush_due(Transform::SteadyTime::max(), b);
+    return texts(b);
+  };
+  Metrics m;
+  auto cut = run("parser: java", m);
+  ASSERT_EQ(cut.size(), 3u);
+  EXPECT_EQ(split_lines(cut[0]).size(), 500u);
+  EXPECT_EQ(split_lines(cut[1]).size(), 500u);
+  EXPECT_EQ(split_lines(cut[2]).size(), 25u);
+  EXPECT_EQ(cut[0] + "\n" + cut[1] + "\n" + cut[2], trace);
+  EXPECT_EQ(m.value("logferry_multiline_max_lines_total", {{"component", "t"}}), 2);
+  Metrics m2;
+  EXPECT_EQ(run("parser: java\nmax_lines: 2000", m2), (std::vector<std::string>{trace}));
+}
+
 }  // namespace
 }  // namespace logferry::transforms
