@@ -16,7 +16,18 @@ constexpr std::string_view kGoFunction = R"(^[^\s(]+(\(\*?[^\s()]+\)[^\s(]*)?\(.
 bool starts_with_space(std::string_view s) { return !s.empty() && (s[0] == ' ' || s[0] == '\t'); }
 bool is_blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; }
 
-enum PythonState : uint8_t { kPyNone, kPyFrames, kPyAfterException, kPyBlank, kPyChain };
+enum PythonState : uint8_t { kPyNone, kPyFrames, kPyAfterException, kPyBlank, kPyChain, kPyGroup };
+
+// The state a line that starts a Python trace leads to (kPyNone: it starts none).
+// A SyntaxError in the script itself has no `Traceback` line: it starts at `  File "x.py",
+// line 1`. An exception group (3.11) is indented throughout, framed by `|` and `+-`.
+PythonState python_trace_start(std::string_view line) {
+  if (line.starts_with("Traceback (most recent call last):")) return kPyFrames;
+  if (line.starts_with("  File \"") && line.find("\", line ") != line.npos) return kPyFrames;
+  if (line.starts_with("  + Exception Group Traceback (most recent call last):")) return kPyGroup;
+  return kPyNone;
+}
+
 enum GoState : uint8_t { kGoNone, kGoTrace };
 
 }  // namespace
@@ -67,7 +78,7 @@ bool MultilineRules::continues(std::string_view line, uint8_t& state) const {
 // ValueError: msg                         after a blank line, a "During handling..." or "The
 //                                         above exception..." line and another blank.
 bool MultilineRules::python(std::string_view line, uint8_t& state) const {
-  bool traceback = line.starts_with("Traceback (most recent call last):");
+  PythonState start = python_trace_start(line);
   switch (state) {
     case kPyFrames:
       if (!starts_with_space(line)) state = kPyAfterException;
@@ -83,12 +94,16 @@ bool MultilineRules::python(std::string_view line, uint8_t& state) const {
       break;
     case kPyChain:
       if (is_blank(line)) return true;
-      if (traceback) return state = kPyFrames, true;
+      if (start != kPyNone) return state = start, true;
+      break;
+    case kPyGroup:  // ends at an unindented line; a blank one may lead to a chained trace
+      if (is_blank(line)) return state = kPyBlank, true;
+      if (starts_with_space(line)) return true;
       break;
     default:
       break;
   }
-  state = traceback ? kPyFrames : kPyNone;
+  state = start;
   return false;
 }
 

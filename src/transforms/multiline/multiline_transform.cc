@@ -140,6 +140,9 @@ MultilineTransform::Stream& MultilineTransform::stream_for(const Event& e) {
 void MultilineTransform::apply(EventBatch& batch) {
   auto now = std::chrono::steady_clock::now();
   ++batch_seq_;
+  // The batch's own finalizers come first; emit() appends those of the lines it sends out,
+  // which the batch's delivery releases: held lines must not hold them again.
+  const std::size_t own_finalizers = batch.finalizers().size();
   Events& in = batch.events();
   Events out(&batch.arena());
   out.reserve(in.size());
@@ -162,7 +165,8 @@ void MultilineTransform::apply(EventBatch& batch) {
   for (Stream* s : touched_) {
     s->touched = false;
     if (!s->first || s->held_batch == batch_seq_) continue;
-    for (const auto& f : batch.finalizers()) s->holds.push_back(f);
+    const auto& f = batch.finalizers();
+    s->holds.insert(s->holds.end(), f.begin(), f.begin() + std::ptrdiff_t(own_finalizers));
     s->held_batch = batch_seq_;
   }
   touched_.clear();

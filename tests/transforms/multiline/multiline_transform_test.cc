@@ -3,24 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "../transform_test_util.h"
+#include "multiline_test_util.h"
 
 namespace logferry::transforms {
 namespace {
 
-using testing::build_transform;
-
-void add_line(EventBatch& b, std::string_view text, std::string_view stream = "stdout") {
-  Event& e = b.add();
-  e.append("log", e.string_value(text));
-  e.append("stream", e.string_value(stream));
-  e.append("source", e.string_value("/var/log/pods/a/c/0.log"));
-}
-
-std::vector<std::string> texts(const EventBatch& b) {
-  std::vector<std::string> out;
-  for (const auto& e : b.events()) out.emplace_back(e.find(FieldPath::parse("log"))->as_string());
-  return out;
-}
+using logferry::testing::build_transform;
+using testing::add_line;
+using testing::texts;
 
 TEST(Multiline, NegateFalseAfterJoinsIndentedLinesAndTimeoutFlushes) {
   Metrics m;
