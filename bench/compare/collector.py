@@ -22,7 +22,12 @@ import benchlib as bl  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
 ALL = ["raw", "logferry", "rsyslog", "syslog-ng", "syslog-ng-tuned"]
-EXTRA = ["logferry-stdin"]  # harness self-test: files piped into logferry's stdin source
+EXTRA = ["logferry-stdin",  # harness self-test: files piped into logferry's stdin source
+         # issue 10's transforms on the same path: their cost per event, and peak RSS with the
+         # API stand-in holding the corpus's pods plus --extra-pods on this node
+         "logferry-multiline", "logferry-metadata", "logferry-both"]
+WITH_API = ("logferry-metadata", "logferry-both")
+API_PROCS: list[subprocess.Popen] = []
 
 
 def parse_size(s: str) -> int:
@@ -53,7 +58,8 @@ def make_corpus(gen: Path, size: int, files: int, seed: int, keep: bool) -> tupl
 def expected_lines(name: str, m: dict) -> int:
     # logferry joins CRI P..F into one event; rsyslog does too (imfile endmsg.regex, see its
     # config); raw copy and syslog-ng forward physical lines.
-    return m["logical_lines"] if name in ("logferry", "rsyslog") else m["physical_lines"]
+    joins = name == "rsyslog" or (name.startswith("logferry") and name != "logferry-stdin")
+    return m["logical_lines"] if joins else m["physical_lines"]
 
 
 def start(name: str, port: int, root: Path, work: Path, m: dict, args) -> bl.Contender | str:
@@ -62,7 +68,11 @@ def start(name: str, port: int, root: Path, work: Path, m: dict, args) -> bl.Con
     logf = work / f"{name}.log"
     if name == "raw":
         return bl.Contender(name, [str(bl.build_tool("raw_copy")), str(port), *m["files_list"]], logf)
-    if name in ("logferry", "logferry-stdin"):
+    if name in WITH_API:
+        why = start_api_stand_in(root, work, args)
+        if why:
+            return why
+    if name.startswith("logferry"):
         exe = bl.find_logferry(args.logferry)
         if exe is None:
             return "no logferry binary (build it: ninja -C build logferry, or pass --logferry)"
@@ -70,7 +80,7 @@ def start(name: str, port: int, root: Path, work: Path, m: dict, args) -> bl.Con
         check = subprocess.run([str(exe), "validate", "-c", str(conf)], capture_output=True, text=True)
         if check.returncode != 0:
             return "config not accepted: " + (check.stdout + check.stderr).strip().replace("\n", "; ")[:300]
-        if name == "logferry":
+        if name != "logferry-stdin":
             return bl.Contender(name, [str(exe), "run", "-c", str(conf)], logf)
         # stdin source: the files are piped in by cat (its CPU is counted too); console sink
         # writes to a socket connected to the counter.
@@ -95,6 +105,62 @@ def start(name: str, port: int, root: Path, work: Path, m: dict, args) -> bl.Con
             return "syslog-ng not found in .peers (scripts/install-peers.sh)"
         return bl.Contender(name, got[0], logf, env=got[1])
     raise ValueError(name)
+
+
+def api_state(root: Path, extra: int) -> dict:
+    """The corpus's pods (from the containers/ link names) and `extra` more, on bench-node."""
+    def pod(ns: str, name: str, i: int) -> dict:
+        return {"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": name, "namespace": ns, "uid": f"uid-{i}",
+                             "labels": {"app": name.rsplit("-", 1)[0], "pod-template-hash": "5d9c7b6f4",
+                                        "app.kubernetes.io/version": "1.2.3"},
+                             "annotations": {"prometheus.io/scrape": "true", "team": "bench"},
+                             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                                  "name": name.rsplit("-", 1)[0] + "-5d9c7b6f4",
+                                                  "uid": f"rs-{i}", "controller": True}]},
+                "spec": {"nodeName": "bench-node"}}
+    pods, namespaces = [], set()
+    for i, link in enumerate(sorted((root / "containers").glob("*.log"))):
+        pod_name, ns = link.name.split("_")[:2]
+        pods.append(pod(ns, pod_name, i))
+        namespaces.add(ns)
+    for i in range(extra):
+        pods.append(pod(f"extra-{i % 50}", f"idle-{i}", 100000 + i))
+        namespaces.add(f"extra-{i % 50}")
+    ns_objs = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": {"team": "bench"}}}
+               for n in sorted(namespaces)]
+    return {"namespaces": ns_objs, "pods": pods}
+
+
+def start_api_stand_in(root: Path, work: Path, args) -> str:
+    """Starts build/kube_api_test_server with the corpus's pods; writes WORK/kubeconfig."""
+    exe = bl.REPO / "build" / "kube_api_test_server"
+    if not exe.exists():
+        return "no build/kube_api_test_server (build it: cmake --build --preset default --target kube_api_test_server)"
+    state = work / "api-state.json"
+    state.write_text(json.dumps(api_state(root, args.extra_pods)))
+    proc = subprocess.Popen([str(exe), "--state", str(state)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    API_PROCS.append(proc)
+    line = proc.stdout.readline().split()
+    if len(line) != 2 or line[0] != "port":
+        return "kube_api_test_server did not start"
+    (work / "kubeconfig").write_text(
+        "current-context: c\n"
+        f"clusters: [{{name: c, cluster: {{server: 'http://127.0.0.1:{line[1]}'}}}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+        "users: [{name: u, user: {token: test-token}}]\n")
+    return ""
+
+
+def stop_api_stand_ins() -> None:
+    while API_PROCS:
+        p = API_PROCS.pop()
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 def run_once(name: str, root: Path, m: dict, args) -> bl.Run | str:
@@ -141,6 +207,7 @@ def run_once(name: str, root: Path, m: dict, args) -> bl.Run | str:
     finally:
         if contender is not None:
             contender.stop()
+        stop_api_stand_ins()
         counter.terminate()
         if not args.keep_work:
             shutil.rmtree(work, ignore_errors=True)
@@ -186,6 +253,19 @@ def report(size_label: str, m: dict, sums: dict[str, bl.Summary], runs: int) -> 
                                bl.ratio(o.median("peak_rss_mib"), lf.median("peak_rss_mib"))))
         bl.print_table("Ratios (other / logferry: > 1 means logferry is faster / cheaper / smaller)",
                        ratio_rows, ("", "wall", "CPU s", "peak RSS"))
+        cost_rows = []
+        for variant in ("logferry-multiline", "logferry-metadata", "logferry-both"):
+            v = sums.get(variant)
+            if not v or not v.good():
+                continue
+            extra_cpu = v.median("cpu_s") - lf.median("cpu_s")
+            events = v.runs[0].expected
+            cost_rows.append((variant, bl.ratio(v.median("cpu_s"), lf.median("cpu_s")),
+                              bl.fmt(extra_cpu * 1e9 / events if events else None, ",.0f"),
+                              bl.fmt(v.median("peak_rss_mib") - lf.median("peak_rss_mib"), "+.1f")))
+        if cost_rows:
+            bl.print_table("Cost of issue 10's transforms (same corpus and sink as logferry)",
+                           cost_rows, ("", "CPU s / logferry's", "extra CPU ns per event", "extra peak RSS MiB"))
     else:
         raw = sums.get("raw")
         ratio_rows = []
@@ -208,6 +288,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="rounds per size (default 3)")
     ap.add_argument("--files", type=int, default=8, help="container log files (default 8)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--extra-pods", type=int, default=5000,
+                    help="pods the API stand-in holds besides the corpus's (logferry-metadata/-both; 5000)")
     ap.add_argument("--contenders", default=",".join(ALL),
                     help=f"comma-separated subset of {ALL + EXTRA} (default: {','.join(ALL)})")
     ap.add_argument("--logferry", help="logferry binary (default build/logferry)")
