@@ -381,7 +381,8 @@ struct KubeApiTestServer::Impl {
   int delay_ms = 0, fail_count = 0, fail_status = 0;
 
   // The store: one global resourceVersion, the objects, their recent history.
-  uint64_t rv = 0, compacted_rv = 0;
+  // A fresh etcd is at revision 1: a list never says "0", which a watch would take as "any".
+  uint64_t rv = 1, compacted_rv = 0;
   std::map<std::string, StoredPtr> pods;        // "namespace/name"
   std::map<std::string, StoredPtr> namespaces;  // name
   std::deque<Event> history;
@@ -640,7 +641,9 @@ bool KubeApiTestServer::Impl::answer(Connection& c, const HttpMessage& m) {
   std::optional<Reply> reply = refused(m);
   if (!reply) reply = route(m, watch_query);
   rec.status = reply->status;
-  rec.watch = watch_query.has_value();
+  Query asked;
+  asked.params = parse_query(m.query);
+  rec.watch = asked.watch();
   int delay;
   {
     std::lock_guard lock(mu);

@@ -40,8 +40,8 @@ class KubeApiTestServer {
   struct Options {
     uint16_t port = 0;  // 0: the kernel picks (then kept across stop()/start())
     std::string token = "test-token";
-    std::string tls_cert_file;  // PEM; TLS when set
-    std::string tls_key_file;
+    std::string tls_cert_file{};  // PEM; TLS when set ({} lets designated initializers skip them)
+    std::string tls_key_file{};
   };
   struct Request {
     std::string method, target /*path+query as sent*/, authorization;
