@@ -4,8 +4,9 @@
 // SIGTERM/SIGINT.
 //
 //   kube_api_test_server [--port N] [--token T] [--state FILE] [--tls-cert F --tls-key F]
-//                        [--delay-ms N] [--fail-requests COUNT:STATUS]
+//                        [--delay-ms N] [--fail-requests COUNT:STATUS] [--print-requests]
 //
+// --print-requests writes every request seen ("GET TARGET STATUS") to stdout when it stops.
 // FILE is {"namespaces":[Namespace...],"pods":[Pod...]} or a v1 List {"items":[...]} whose items
 // are told apart by their kind (v1 JSON, as `kubectl get pods,namespaces -A -o json` writes).
 #include <simdjson.h>
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   KubeApiTestServer::Options o;
   std::string state;
   int fail_count = 0, fail_status = 0, delay = 0;
+  bool print_requests = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -73,6 +75,7 @@ int main(int argc, char** argv) {
     else if (a == "--tls-cert") o.tls_cert_file = next();
     else if (a == "--tls-key") o.tls_key_file = next();
     else if (a == "--delay-ms") delay = std::stoi(next());
+    else if (a == "--print-requests") print_requests = true;
     else if (a == "--fail-requests") {
       std::string v = next();
       auto c = v.find(':');
@@ -101,7 +104,11 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   std::fprintf(stderr, "%zu objects loaded, resourceVersion %s\n", loaded, server.resource_version().c_str());
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::printf("requests %zu\n", server.requests().size());
+  auto requests = server.requests();
+  std::printf("requests %zu\n", requests.size());
+  for (const auto& r : requests) {
+    if (print_requests) std::printf("%s %s %d\n", r.method.c_str(), r.target.c_str(), r.status);
+  }
   server.stop();
   return 0;
 }

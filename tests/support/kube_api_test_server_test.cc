@@ -9,6 +9,7 @@
 
 #include <cstdio>
 
+#include "support/child_process.h"
 #include "support/net_util.h"
 #include "support/temp_dir.h"
 #include "support/tls_test_certs.h"
@@ -364,6 +365,47 @@ TEST_F(KubeApiTestServerTest, ServesHttpsWithItsCertificate) {
   std::string out(buf, std::fread(buf, 1, sizeof buf, p));
   ::pclose(p);
   EXPECT_EQ(string_at(out, "/kind"), "NamespaceList");
+}
+
+// rsyslog's mmkubernetes, a real client of the API, reads a pod and its namespace by name.
+TEST_F(KubeApiTestServerTest, RsyslogsMmkubernetesGetsThePodAndNamespaceOfALogFile) {
+  if (!have_mmkubernetes()) GTEST_SKIP() << "rsyslog's mmkubernetes is not in .peers (scripts/install-peers.sh)";
+  server.set_token("from-file");
+  server.put_namespace(KubeApiTestServer::namespace_json("shop", {{"team", "payments"}}));
+  server.put_pod(KubeApiTestServer::pod_json("shop", "web-1", "node-1", "uid-web-1", {{"app", "web"}}, {}));
+  TempDir dir;
+  std::string d = dir.path().string(), id(64, 'a');
+  dir.write("token", "from-file");
+  dir.write("logs/web-1_shop_app-" + id + ".log", "hello from web\n");
+  dir.write("logs/gone-1_shop_app-" + id + ".log", "hello from a pod the API does not know\n");
+  auto conf = dir.write("rsyslog.conf",
+      "global(workDirectory=\"" + d + "\")\nmodule(load=\"imfile\")\nmodule(load=\"mmkubernetes\")\n"
+      "input(type=\"imfile\" file=\"" + d + "/logs/*.log\" tag=\"k8s\" addmetadata=\"on\")\n"
+      "action(type=\"mmkubernetes\" kubernetesurl=\"" + server.url() + "\" tokenfile=\"" + d + "/token\"\n"
+      "       filenamerules=\"rule=:" + d + "/logs/%pod_name:char-to:_%_%namespace_name:char-to:_%_"
+      "%container_name_and_id:char-to:.%.log\")\n"
+      "template(name=\"t\" type=\"string\" string=\"%$!kubernetes!pod_name% app=%$!kubernetes!labels!app% "
+      "team=%$!kubernetes!namespace_labels!team% uid=%$!kubernetes!pod_id% %msg%\\n\")\n"
+      "action(type=\"omfile\" file=\"" + d + "/out.log\" template=\"t\")\n");
+  ChildProcess rsyslogd({{rsyslogd_path().string(), "-n", "-M", rsyslog_module_dir().string(), "-f", conf.string(),
+                          "-i", d + "/rsyslog.pid"}, {}, dir.path(), "rsyslogd"});
+  auto out = [&] { return std::filesystem::exists(dir / "out.log") ? read_file(dir / "out.log") : ""; };
+  ASSERT_TRUE(wait_until([&] { return out().find("gone-1") != std::string::npos &&
+                                      out().find("web-1") != std::string::npos; }, seconds(15), "rsyslog's output"))
+      << out() << rsyslogd.err();
+  EXPECT_NE(out().find("web-1 app=web team=payments uid=uid-web-1 hello from web\n"), std::string::npos) << out();
+  // A 404 for the pod: no pod metadata, but its namespace's.
+  EXPECT_NE(out().find("gone-1 app= team=payments uid= hello from a pod"), std::string::npos) << out();
+  bool pod = false, ns = false, missing = false;
+  for (const auto& r : server.requests()) {
+    EXPECT_EQ(r.authorization, "Bearer from-file");
+    pod |= r.target == "/api/v1/namespaces/shop/pods/web-1" && r.status == 200;
+    ns |= r.target == "/api/v1/namespaces/shop" && r.status == 200;
+    missing |= r.target == "/api/v1/namespaces/shop/pods/gone-1" && r.status == 404;
+  }
+  EXPECT_TRUE(missing);
+  EXPECT_TRUE(pod);
+  EXPECT_TRUE(ns);
 }
 
 }  // namespace
