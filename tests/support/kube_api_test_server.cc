@@ -4,13 +4,9 @@
 #include "support/kube_api_test_server.h"
 
 #include <simdjson.h>
-#include <sys/socket.h>
 
-#include <asio.hpp>
-#include <asio/ssl.hpp>
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <deque>
@@ -18,31 +14,22 @@
 #include <optional>
 #include <thread>
 
+#include "core/json.h"
+#include "support/test_http_listener.h"
+
 namespace logferry::testing {
 
 namespace {
 
-using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kHistoryEvents = 10000;  // events kept for watches that resume
 constexpr std::size_t kSnapshots = 32;         // list snapshots kept for continue tokens
 
 std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+  std::string out;
+  append_json_string(out, s);
+  return out;
 }
 
 std::string json_map(const std::map<std::string, std::string>& m) {
@@ -265,90 +252,10 @@ struct Query {
   }
 };
 
-struct HttpMessage {
-  std::string method, target, path, query;
-  std::map<std::string, std::string> headers;  // lower-case names
-};
-
 struct Reply {
   int status = 200;
   std::string body;
 };
-
-// A plain or TLS connection, so that the handlers are not templates.
-class Connection {
- public:
-  Connection(tcp::socket& socket, asio::ssl::stream<tcp::socket&>* tls) : socket_(socket), tls_(tls) {}
-
-  bool read_request(HttpMessage& m);
-  bool write(std::string_view data) {
-    asio::error_code ec;
-    if (tls_ != nullptr) asio::write(*tls_, asio::buffer(data.data(), data.size()), ec);
-    else asio::write(socket_, asio::buffer(data.data(), data.size()), ec);
-    return !ec;
-  }
-  // True once the client has closed (a watch notices it while it waits).
-  bool peer_closed() {
-    char c;
-    ssize_t n = ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-  }
-
- private:
-  std::size_t read_some(char* data, std::size_t size, asio::error_code& ec) {
-    if (tls_ != nullptr) return tls_->read_some(asio::buffer(data, size), ec);
-    return socket_.read_some(asio::buffer(data, size), ec);
-  }
-
-  tcp::socket& socket_;
-  asio::ssl::stream<tcp::socket&>* tls_;
-  std::string buf_;
-};
-
-bool Connection::read_request(HttpMessage& m) {
-  asio::error_code ec;
-  char chunk[16384];
-  std::size_t end;
-  while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
-    std::size_t n = read_some(chunk, sizeof chunk, ec);
-    if (ec) return false;
-    buf_.append(chunk, n);
-  }
-  std::string_view head(buf_.data(), end);
-  std::size_t line_end = std::min(head.find("\r\n"), head.size());
-  std::string_view line = head.substr(0, line_end);
-  auto sp1 = line.find(' ');
-  auto sp2 = line.find(' ', sp1 + 1);
-  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos) return false;
-  m = HttpMessage{};
-  m.method = std::string(line.substr(0, sp1));
-  m.target = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
-  auto q = m.target.find('?');
-  m.path = m.target.substr(0, q);
-  m.query = q == std::string::npos ? "" : m.target.substr(q + 1);
-  for (std::size_t pos = line_end + 2; pos < head.size();) {
-    std::size_t e = std::min(head.find("\r\n", pos), head.size());
-    std::string_view h = head.substr(pos, e - pos);
-    pos = e + 2;
-    auto colon = h.find(':');
-    if (colon == std::string_view::npos) continue;
-    std::string name(h.substr(0, colon));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::string_view value = h.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    m.headers[name] = std::string(value);
-  }
-  std::size_t length = 0;  // GETs carry no body, but a client may send one: skip it
-  if (auto it = m.headers.find("content-length"); it != m.headers.end())
-    std::from_chars(it->second.data(), it->second.data() + it->second.size(), length);
-  while (buf_.size() - (end + 4) < length) {
-    std::size_t n = read_some(chunk, sizeof chunk, ec);
-    if (ec) return false;
-    buf_.append(chunk, n);
-  }
-  buf_.erase(0, end + 4 + length);
-  return true;
-}
 
 std::string chunk(std::string_view line) {
   char size[20];
@@ -363,19 +270,16 @@ std::string event_line(std::string_view type, std::string_view object) {
 }  // namespace
 
 struct KubeApiTestServer::Impl {
+  explicit Impl(Options o)
+      : options(std::move(o)),
+        listener(options.tls_cert_file, options.tls_key_file, [this](HttpConnection& c) { serve(c); }) {}
+
   Options options;
-  std::unique_ptr<asio::io_context> io;
-  std::unique_ptr<tcp::acceptor> acceptor;
-  std::unique_ptr<asio::ssl::context> tls;
-  std::thread accept_thread;
-  std::atomic<bool> running{false};
-  uint16_t port = 0;
+  TestHttpListener listener;
   std::atomic<int> watches{0};
 
   mutable std::mutex mu;
   std::condition_variable changed;  // a new event, bookmarks, close_watches(), stop()
-  std::vector<std::thread> connection_threads;
-  std::vector<int> connection_fds;
   std::vector<Request> requests;
   std::string token;
   int delay_ms = 0, fail_count = 0, fail_status = 0;
@@ -390,16 +294,15 @@ struct KubeApiTestServer::Impl {
   uint64_t bookmark_round = 0, close_round = 0;
   std::map<uint64_t, std::shared_ptr<const std::vector<std::pair<std::string, StoredPtr>>>> snapshots[2];
 
-  void accept_loop();
-  void serve(Connection& c);
-  bool answer(Connection& c, const HttpMessage& m);
-  bool send(Connection& c, const Reply& r, bool keep_alive);
+  void serve(HttpConnection& c);
+  bool answer(HttpConnection& c, const HttpMessage& m);
+  bool send(HttpConnection& c, const Reply& r, bool keep_alive);
   std::optional<Reply> refused(const HttpMessage& m);
   Reply route(const HttpMessage& m, std::optional<Query>& watch);
   Reply get_one(std::map<std::string, StoredPtr>& store, std::string_view kind, const std::string& key,
                 std::string_view name);
   Reply list(const Query& q);
-  bool watch(Connection& c, const Query& q);
+  bool watch(HttpConnection& c, const Query& q);
   bool watch_start(const Query& q, std::string& out, uint64_t& cursor);
   enum class Next { kMore, kEnd, kGone };
   Next watch_collect(const Query& q, uint64_t& cursor, uint64_t& bookmarks, uint64_t closes, std::string& out);
@@ -410,61 +313,19 @@ struct KubeApiTestServer::Impl {
   std::map<std::string, StoredPtr>& store(bool is_pods) { return is_pods ? pods : namespaces; }
 };
 
-KubeApiTestServer::KubeApiTestServer(Options options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
+KubeApiTestServer::KubeApiTestServer(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
   impl_->token = impl_->options.token;
-  if (!impl_->options.tls_cert_file.empty()) {
-    impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    impl_->tls->use_certificate_chain_file(impl_->options.tls_cert_file);
-    impl_->tls->use_private_key_file(impl_->options.tls_key_file, asio::ssl::context::pem);
-  }
 }
 
 KubeApiTestServer::~KubeApiTestServer() { stop(); }
 
-bool KubeApiTestServer::start() {
-  Impl& d = *impl_;
-  if (d.running) return true;
-  d.io = std::make_unique<asio::io_context>();
-  d.acceptor = std::make_unique<tcp::acceptor>(*d.io);
-  asio::error_code ec;
-  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), d.port ? d.port : d.options.port);
-  d.acceptor->open(ep.protocol(), ec);
-  d.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-  d.acceptor->bind(ep, ec);
-  if (ec) return false;
-  d.acceptor->listen(64, ec);
-  if (ec) return false;
-  d.port = d.acceptor->local_endpoint().port();
-  d.running = true;
-  d.accept_thread = std::thread([&d] { d.accept_loop(); });
-  return true;
-}
-
+bool KubeApiTestServer::start() { return impl_->listener.start(impl_->options.port); }
 void KubeApiTestServer::stop() {
-  Impl& d = *impl_;
-  if (!d.running.exchange(false)) return;
-  ::shutdown(d.acceptor->native_handle(), SHUT_RDWR);
-  d.accept_thread.join();
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard lock(d.mu);
-    for (int fd : d.connection_fds) ::shutdown(fd, SHUT_RDWR);
-    threads.swap(d.connection_threads);
-  }
-  d.changed.notify_all();  // watches waiting for changes see !running
-  for (auto& t : threads) t.join();
-  {
-    std::lock_guard lock(d.mu);
-    d.connection_fds.clear();
-  }
-  d.acceptor.reset();
-  d.io.reset();
+  impl_->listener.stop([this] { impl_->changed.notify_all(); });  // watches waiting see !running
 }
-
-uint16_t KubeApiTestServer::port() const { return impl_->port; }
+uint16_t KubeApiTestServer::port() const { return impl_->listener.port(); }
 std::string KubeApiTestServer::url() const {
-  return std::string(impl_->tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->port);
+  return std::string(impl_->listener.tls() ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
 }
 
 void KubeApiTestServer::put_pod(const std::string& pod_json) { impl_->put(true, pod_json); }
@@ -601,40 +462,14 @@ void KubeApiTestServer::Impl::remove(bool is_pods, const std::string& key) {
 
 // --- HTTP --------------------------------------------------------------------------------
 
-void KubeApiTestServer::Impl::accept_loop() {
-  while (running) {
-    asio::error_code ec;
-    auto socket = std::make_shared<tcp::socket>(*io);
-    acceptor->accept(*socket, ec);
-    if (ec || !running) return;
-    socket->set_option(tcp::no_delay(true), ec);
-    std::lock_guard lock(mu);
-    connection_fds.push_back(socket->native_handle());
-    connection_threads.emplace_back([this, socket] {
-      if (tls) {
-        asio::ssl::stream<tcp::socket&> stream(*socket, *tls);
-        asio::error_code hec;
-        stream.handshake(asio::ssl::stream_base::server, hec);
-        Connection c(*socket, &stream);
-        if (!hec) serve(c);
-      } else {
-        Connection c(*socket, nullptr);
-        serve(c);
-      }
-      asio::error_code ignored;
-      socket->close(ignored);
-    });
-  }
-}
-
-void KubeApiTestServer::Impl::serve(Connection& c) {
+void KubeApiTestServer::Impl::serve(HttpConnection& c) {
   HttpMessage m;
-  while (running && c.read_request(m) && answer(c, m)) {
+  while (listener.running() && c.read_request(m) && answer(c, m)) {
   }
 }
 
 // Answers one request; false when the connection is to be closed.
-bool KubeApiTestServer::Impl::answer(Connection& c, const HttpMessage& m) {
+bool KubeApiTestServer::Impl::answer(HttpConnection& c, const HttpMessage& m) {
   Request rec{m.method, m.target, "", 0, false};
   if (auto it = m.headers.find("authorization"); it != m.headers.end()) rec.authorization = it->second;
   std::optional<Query> watch_query;
@@ -657,7 +492,7 @@ bool KubeApiTestServer::Impl::answer(Connection& c, const HttpMessage& m) {
   return send(c, *reply, keep_alive) && keep_alive;
 }
 
-bool KubeApiTestServer::Impl::send(Connection& c, const Reply& r, bool keep_alive) {
+bool KubeApiTestServer::Impl::send(HttpConnection& c, const Reply& r, bool keep_alive) {
   std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + std::string(status_text(r.status)) +
                     "\r\nContent-Type: application/json\r\nCache-Control: no-cache, private\r\n"
                     "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
@@ -840,10 +675,10 @@ KubeApiTestServer::Impl::Next KubeApiTestServer::Impl::watch_collect(const Query
     bookmarks = bookmark_round;
     if (q.param("allowWatchBookmarks") == "true") out += chunk(bookmark(q, false));
   }
-  return closes != close_round || !running ? Next::kEnd : Next::kMore;
+  return closes != close_round || !listener.running() ? Next::kEnd : Next::kMore;
 }
 
-bool KubeApiTestServer::Impl::watch(Connection& c, const Query& q) {
+bool KubeApiTestServer::Impl::watch(HttpConnection& c, const Query& q) {
   long timeout_s = std::strtol(q.param("timeoutSeconds").c_str(), nullptr, 10);
   auto deadline = timeout_s > 0 ? Clock::now() + std::chrono::seconds(timeout_s) : Clock::time_point::max();
   std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-cache, private\r\n"
@@ -865,7 +700,7 @@ bool KubeApiTestServer::Impl::watch(Connection& c, const Query& q) {
       // Woken by a change; every 200 ms anyway, to notice a client that went away.
       changed.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(200)), [&] {
         return cursor < history_base + history.size() || bookmarks != bookmark_round || closes != close_round ||
-               !running;
+               !listener.running();
       });
       next = watch_collect(q, cursor, bookmarks, closes, out);
     }
@@ -873,7 +708,7 @@ bool KubeApiTestServer::Impl::watch(Connection& c, const Query& q) {
     alive = (out.empty() || c.write(out)) && !c.peer_closed();
   }
   --watches;
-  return alive && running && c.write("0\r\n\r\n");
+  return alive && listener.running() && c.write("0\r\n\r\n");
 }
 
 }  // namespace logferry::testing

@@ -11,20 +11,15 @@
 // are told apart by their kind (v1 JSON, as `kubectl get pods,namespaces -A -o json` writes).
 #include <simdjson.h>
 
-#include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
-#include <thread>
 
 #include "support/kube_api_test_server.h"
+#include "support/stand_in_main.h"
 
 namespace {
 
 using logferry::testing::KubeApiTestServer;
-
-volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
 
 void put_object(KubeApiTestServer& server, simdjson::dom::element object, bool is_namespace) {
   std::string json = simdjson::minify(object);
@@ -58,33 +53,20 @@ bool load_state(KubeApiTestServer& server, const std::string& file, std::size_t&
 int main(int argc, char** argv) {
   KubeApiTestServer::Options o;
   std::string state;
-  int fail_count = 0, fail_status = 0, delay = 0;
+  std::pair<int, int> fail{0, 0};
+  int delay = 0;
   bool print_requests = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "%s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--port") o.port = static_cast<uint16_t>(std::stoi(next()));
-    else if (a == "--token") o.token = next();
-    else if (a == "--state") state = next();
-    else if (a == "--tls-cert") o.tls_cert_file = next();
-    else if (a == "--tls-key") o.tls_key_file = next();
-    else if (a == "--delay-ms") delay = std::stoi(next());
+  logferry::testing::CliArgs args(argc, argv);
+  for (std::string a; args.next(a);) {
+    if (a == "--port") o.port = static_cast<uint16_t>(args.int_value());
+    else if (a == "--token") o.token = args.value();
+    else if (a == "--state") state = args.value();
+    else if (a == "--tls-cert") o.tls_cert_file = args.value();
+    else if (a == "--tls-key") o.tls_key_file = args.value();
+    else if (a == "--delay-ms") delay = args.int_value();
+    else if (a == "--fail-requests") fail = args.int_pair();
     else if (a == "--print-requests") print_requests = true;
-    else if (a == "--fail-requests") {
-      std::string v = next();
-      auto c = v.find(':');
-      fail_count = std::stoi(v.substr(0, c));
-      fail_status = std::stoi(v.substr(c + 1));
-    } else {
-      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
-      return 2;
-    }
+    else args.unknown();
   }
   KubeApiTestServer server(o);
   std::size_t loaded = 0;
@@ -92,18 +74,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot read %s as JSON\n", state.c_str());
     return 1;
   }
-  if (fail_count) server.fail_requests(fail_count, fail_status);
+  if (fail.first) server.fail_requests(fail.first, fail.second);
   if (delay) server.set_delay_ms(delay);
   if (!server.start()) {
     std::fprintf(stderr, "cannot listen on 127.0.0.1:%u\n", o.port);
     return 1;
   }
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGINT, on_signal);
-  std::printf("port %u\n", server.port());
-  std::fflush(stdout);
   std::fprintf(stderr, "%zu objects loaded, resourceVersion %s\n", loaded, server.resource_version().c_str());
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  logferry::testing::serve_until_signal(server.port());
   auto requests = server.requests();
   std::printf("requests %zu\n", requests.size());
   for (const auto& r : requests) {
