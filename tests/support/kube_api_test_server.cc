@@ -154,6 +154,7 @@ struct Stored {
   std::string json;  // with its metadata.resourceVersion
 };
 using StoredPtr = std::shared_ptr<const Stored>;
+using Snapshot = std::vector<std::pair<std::string, StoredPtr>>;  // a store at one revision, by key
 
 // Re-serializes `json` with metadata.resourceVersion set to `rv`; reads its Meta on the way.
 std::optional<Stored> with_resource_version(const std::string& json, uint64_t rv) {
@@ -292,7 +293,7 @@ struct KubeApiTestServer::Impl {
   std::deque<Event> history;
   uint64_t history_base = 0;  // the absolute index of history.front()
   uint64_t bookmark_round = 0, close_round = 0;
-  std::map<uint64_t, std::shared_ptr<const std::vector<std::pair<std::string, StoredPtr>>>> snapshots[2];
+  std::map<uint64_t, std::shared_ptr<const Snapshot>> snapshots[2];  // by revision; [0] namespaces, [1] pods
 
   void serve(HttpConnection& c);
   bool answer(HttpConnection& c, const HttpMessage& m);
@@ -515,38 +516,44 @@ std::optional<Reply> KubeApiTestServer::Impl::refused(const HttpMessage& m) {
   return std::nullopt;
 }
 
+namespace {
+std::vector<std::string> path_segments(std::string_view path) {  // "/api/v1/pods" -> api, v1, pods
+  std::vector<std::string> parts;
+  for (std::size_t pos = 1; pos < path.size();) {
+    std::size_t slash = std::min(path.find('/', pos), path.size());
+    parts.push_back(url_decode(path.substr(pos, slash - pos)));
+    pos = slash + 1;
+  }
+  return parts;
+}
+}  // namespace
+
+// A reply, or a list or watch to serve (then `watch_query` is set).
 Reply KubeApiTestServer::Impl::route(const HttpMessage& m, std::optional<Query>& watch_query) {
   if (m.method != "GET") return {405, status_json(405, "the server does not allow this method on the requested resource")};
   if (m.path == "/version")
     return {200, R"({"major":"1","minor":"28","gitVersion":"v1.28.4","platform":"linux/amd64"})"};
   if (m.path == "/healthz" || m.path == "/readyz" || m.path == "/livez") return {200, "ok"};
-  std::vector<std::string> parts;
-  for (std::size_t pos = 1; pos <= m.path.size();) {
-    std::size_t slash = std::min(m.path.find('/', pos), m.path.size());
-    parts.push_back(url_decode(std::string_view(m.path).substr(pos, slash - pos)));
-    pos = slash + 1;
+  Reply unknown{404, status_json(404, "the server could not find the requested resource")};
+  std::vector<std::string> parts = path_segments(m.path);
+  std::size_t n = parts.size();
+  if (n < 3 || parts[0] != "api" || parts[1] != "v1") return unknown;
+  bool in_namespace = n >= 4 && parts[2] == "namespaces";
+  if (n == 4 && in_namespace) {
+    std::lock_guard lock(mu);
+    return get_one(namespaces, "namespaces", parts[3], parts[3]);
   }
-  if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
-    return {404, status_json(404, "the server could not find the requested resource")};
+  if (n == 6 && in_namespace && parts[4] == "pods") {
+    std::lock_guard lock(mu);
+    return get_one(pods, "pods", parts[3] + "/" + parts[5], parts[5]);
+  }
   Query q;
+  if (n == 3 && parts[2] == "namespaces") q.pods = false;
+  else if (n == 5 && in_namespace && parts[4] == "pods") q.ns = parts[3];
+  else if (n != 3 || parts[2] != "pods") return unknown;
   q.params = parse_query(m.query);
   q.selector = Selector::parse(q.param("fieldSelector"));
   if (!q.selector.error.empty()) return {400, status_json(400, q.selector.error)};
-  std::size_t n = parts.size();
-  if (n == 3 && parts[2] == "pods") {
-  } else if (n == 3 && parts[2] == "namespaces") {
-    q.pods = false;
-  } else if (n == 4 && parts[2] == "namespaces") {
-    std::lock_guard lock(mu);
-    return get_one(namespaces, "namespaces", parts[3], parts[3]);
-  } else if (n == 5 && parts[2] == "namespaces" && parts[4] == "pods") {
-    q.ns = parts[3];
-  } else if (n == 6 && parts[2] == "namespaces" && parts[4] == "pods") {
-    std::lock_guard lock(mu);
-    return get_one(pods, "pods", parts[3] + "/" + parts[5], parts[5]);
-  } else {
-    return {404, status_json(404, "the server could not find the requested resource")};
-  }
   if (!q.watch()) return list(q);
   watch_query = std::move(q);
   return {200, ""};
@@ -578,31 +585,10 @@ bool parse_continue(const std::string& token, uint64_t& rv, std::string& after) 
   after = start;
   return true;
 }
-}  // namespace
 
-Reply KubeApiTestServer::Impl::list(const Query& q) {
-  std::lock_guard lock(mu);
-  auto& snaps = snapshots[q.pods ? 1 : 0];
-  uint64_t at = rv;
-  std::string after;
-  std::string token = q.param("continue");
-  std::string asked_rv = q.param("resourceVersion");
-  if (!token.empty()) {
-    if (!parse_continue(token, at, after)) return {400, status_json(400, "continue key is not valid")};
-    if (!snaps.contains(at))
-      return {410, status_json(410, "The provided continue parameter is too old to display a consistent list "
-                                    "result. You can start a new list without the continue parameter.")};
-  } else if (q.param("resourceVersionMatch") == "Exact" && !asked_rv.empty()) {
-    uint64_t exact = std::strtoull(asked_rv.c_str(), nullptr, 10);
-    if (exact < compacted_rv) return {410, too_old(exact, rv)};
-  }
-  if (!snaps.contains(at)) {  // a list reads one revision, page after page
-    auto items = std::make_shared<std::vector<std::pair<std::string, StoredPtr>>>(store(q.pods).begin(),
-                                                                                  store(q.pods).end());
-    snaps[at] = std::move(items);
-    while (snaps.size() > kSnapshots) snaps.erase(snaps.begin());
-  }
-  const auto& items = *snaps[at];
+
+// One page of `items` (sorted by key) after the key `after`, at revision `at`.
+Reply page(const Query& q, const Snapshot& items, uint64_t at, const std::string& after) {
   std::size_t limit = std::strtoull(q.param("limit").c_str(), nullptr, 10);
   auto it = after.empty() ? items.begin()
                           : std::upper_bound(items.begin(), items.end(), after,
@@ -623,6 +609,32 @@ Reply KubeApiTestServer::Impl::list(const Query& q) {
   }
   return {200, std::string(R"({"kind":")") + (q.pods ? "PodList" : "NamespaceList") +
                    R"(","apiVersion":"v1","metadata":{)" + meta + R"(},"items":[)" + body + "]}"};
+}
+}  // namespace
+
+// A list reads one revision page after page: the first page takes a snapshot that the continue
+// tokens of the next ones name (by revision), until compact() or newer snapshots drop it.
+Reply KubeApiTestServer::Impl::list(const Query& q) {
+  std::lock_guard lock(mu);
+  auto& snaps = snapshots[q.pods ? 1 : 0];
+  uint64_t at = rv;
+  std::string after;
+  std::string token = q.param("continue");
+  std::string asked_rv = q.param("resourceVersion");
+  if (!token.empty()) {
+    if (!parse_continue(token, at, after)) return {400, status_json(400, "continue key is not valid")};
+    if (!snaps.contains(at))
+      return {410, status_json(410, "The provided continue parameter is too old to display a consistent list "
+                                    "result. You can start a new list without the continue parameter.")};
+  } else if (q.param("resourceVersionMatch") == "Exact" && !asked_rv.empty()) {
+    uint64_t exact = std::strtoull(asked_rv.c_str(), nullptr, 10);
+    if (exact < compacted_rv) return {410, too_old(exact, rv)};
+  }
+  if (!snaps.contains(at)) {
+    snaps[at] = std::make_shared<const Snapshot>(store(q.pods).begin(), store(q.pods).end());
+    while (snaps.size() > kSnapshots) snaps.erase(snaps.begin());
+  }
+  return page(q, *snaps[at], at, after);
 }
 
 // --- Watches -----------------------------------------------------------------------------

@@ -324,6 +324,7 @@ TEST_F(KubeApiTestServerTest, OnePodOrNamespaceByNameAsMmkubernetesAsksIsFoundOr
   EXPECT_EQ(string_at(missing.body, "/reason"), "NotFound");
   EXPECT_EQ(string_at(missing.body, "/message"), "pods \"nope\" not found");
   EXPECT_EQ(get(server, "/api/v1/namespaces/nope").status, 404);
+  EXPECT_EQ(string_at(get(server, "/api/v1/services").body, "/reason"), "NotFound");  // not served here
   server.delete_namespace("shop");
   EXPECT_EQ(get(server, "/api/v1/namespaces/shop").status, 404);
 }
