@@ -93,9 +93,9 @@ TEST(MetadataWatcher, AnExpiredResourceVersionListsAgainAndMissesNothing) {
   auto w = f.watch(f.settings());
   ASSERT_TRUE(w->wait_synced(seconds(10)));
   f.server.stop();  // changes happen while the watch is down ...
-  ASSERT_TRUE(f.server.start());
   f.server.put_pod(pod("while-down", "node-1"));
   f.server.compact();  // ... and its resourceVersion is compacted away: 410
+  ASSERT_TRUE(f.server.start());  // (after both: a watch back before compact() would just go on)
   ASSERT_TRUE(wait_until([&] { return f.label(*w, "shop", "while-down") == "web"; }, seconds(20), "relisted"));
   EXPECT_GE(f.counter("logferry_kubernetes_metadata_relists_total"), 1u);
 }

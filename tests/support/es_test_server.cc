@@ -1,23 +1,19 @@
-// EsTestServer: see the header. One thread accepts; each connection has its own thread with
+// EsTestServer: see the header. TestHttpListener gives each connection its own thread with
 // blocking reads and writes (a handful of keep-alive connections is what the sink opens).
 #include "support/es_test_server.h"
 
 #include <simdjson.h>
-#include <sys/socket.h>
 #include <zlib.h>
 
-#include <asio.hpp>
-#include <asio/ssl.hpp>
 #include <atomic>
-#include <charconv>
 #include <cstring>
 #include <thread>
+
+#include "support/test_http_listener.h"
 
 namespace logferry::testing {
 
 namespace {
-
-using asio::ip::tcp;
 
 std::string json_escape(std::string_view s) {
   std::string out;
@@ -96,12 +92,6 @@ bool gunzip(std::string_view in, std::string& out) {
   return rc == Z_STREAM_END;
 }
 
-struct HttpMessage {
-  std::string method, target, path, query;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-};
-
 struct Reply {
   int status = 200;
   std::string body;
@@ -111,19 +101,16 @@ struct Reply {
 }  // namespace
 
 struct EsTestServer::Impl {
+  explicit Impl(Options o)
+      : options(std::move(o)),
+        listener(options.tls_cert_file, options.tls_key_file, [this](HttpConnection& c) { serve(c); }) {}
+
   Options options;
+  TestHttpListener listener;
   int major = 7;
   int minor = 17;
-  std::unique_ptr<asio::io_context> io;
-  std::unique_ptr<tcp::acceptor> acceptor;
-  std::unique_ptr<asio::ssl::context> tls;
-  std::thread accept_thread;
-  std::atomic<bool> running{false};
-  uint16_t port = 0;
 
   mutable std::mutex mu;
-  std::vector<std::thread> connection_threads;
-  std::vector<int> connection_fds;
   std::vector<Document> docs;
   std::map<std::string, std::size_t> doc_by_key;
   std::vector<Request> requests;
@@ -134,11 +121,7 @@ struct EsTestServer::Impl {
   uint64_t next_id = 0, seq_no = 0;
   std::atomic<uint64_t> items_seen{0}, bulk_requests{0};
 
-  void accept_loop();
-  template <class Stream>
-  void serve(Stream& stream);
-  template <class Stream>
-  bool read_request(Stream& stream, std::string& buf, HttpMessage& m);
+  void serve(HttpConnection& c);
   Reply handle(HttpMessage& m, bool& head);
   Reply root(bool head);
   Reply template_api(HttpMessage& m, const std::string& kind, const std::string& name);
@@ -148,63 +131,20 @@ struct EsTestServer::Impl {
                           const std::string& id, int status, int version, bool created, bool filtered);
 };
 
-EsTestServer::EsTestServer(Options options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
+EsTestServer::EsTestServer(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {
   const std::string& v = impl_->options.version;
   impl_->major = std::atoi(v.c_str());
   auto dot = v.find('.');
   impl_->minor = dot == std::string::npos ? 0 : std::atoi(v.c_str() + dot + 1);
-  if (!impl_->options.tls_cert_file.empty()) {
-    impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-    impl_->tls->use_certificate_chain_file(impl_->options.tls_cert_file);
-    impl_->tls->use_private_key_file(impl_->options.tls_key_file, asio::ssl::context::pem);
-  }
 }
 
 EsTestServer::~EsTestServer() { stop(); }
 
-bool EsTestServer::start() {
-  Impl& d = *impl_;
-  if (d.running) return true;
-  d.io = std::make_unique<asio::io_context>();
-  d.acceptor = std::make_unique<tcp::acceptor>(*d.io);
-  asio::error_code ec;
-  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), d.port ? d.port : d.options.port);
-  d.acceptor->open(ep.protocol(), ec);
-  d.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-  d.acceptor->bind(ep, ec);
-  if (ec) return false;
-  d.acceptor->listen(64, ec);
-  if (ec) return false;
-  d.port = d.acceptor->local_endpoint().port();
-  d.running = true;
-  d.accept_thread = std::thread([&d] { d.accept_loop(); });
-  return true;
-}
-
-void EsTestServer::stop() {
-  Impl& d = *impl_;
-  if (!d.running.exchange(false)) return;
-  ::shutdown(d.acceptor->native_handle(), SHUT_RDWR);
-  d.accept_thread.join();
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard lock(d.mu);
-    for (int fd : d.connection_fds) ::shutdown(fd, SHUT_RDWR);
-    threads.swap(d.connection_threads);
-  }
-  for (auto& t : threads) t.join();
-  {
-    std::lock_guard lock(d.mu);
-    d.connection_fds.clear();
-  }
-  d.acceptor.reset();
-  d.io.reset();
-}
-
-uint16_t EsTestServer::port() const { return impl_->port; }
+bool EsTestServer::start() { return impl_->listener.start(impl_->options.port); }
+void EsTestServer::stop() { impl_->listener.stop(); }
+uint16_t EsTestServer::port() const { return impl_->listener.port(); }
 std::string EsTestServer::url() const {
-  return std::string(impl_->tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->port);
+  return std::string(impl_->listener.tls() ? "https" : "http") + "://127.0.0.1:" + std::to_string(port());
 }
 
 void EsTestServer::fail_requests(int count, int status) {
@@ -243,86 +183,9 @@ std::map<std::string, std::string> EsTestServer::templates() const {
 uint64_t EsTestServer::items_seen() const { return impl_->items_seen; }
 uint64_t EsTestServer::bulk_requests() const { return impl_->bulk_requests; }
 
-void EsTestServer::Impl::accept_loop() {
-  while (running) {
-    asio::error_code ec;
-    auto socket = std::make_shared<tcp::socket>(*io);
-    acceptor->accept(*socket, ec);
-    if (ec || !running) return;
-    socket->set_option(tcp::no_delay(true), ec);
-    std::lock_guard lock(mu);
-    connection_fds.push_back(socket->native_handle());
-    connection_threads.emplace_back([this, socket] {
-      if (tls) {
-        asio::ssl::stream<tcp::socket&> stream(*socket, *tls);
-        asio::error_code hec;
-        stream.handshake(asio::ssl::stream_base::server, hec);
-        if (!hec) serve(stream);
-      } else {
-        serve(*socket);
-      }
-      asio::error_code ignored;
-      socket->close(ignored);
-    });
-  }
-}
-
-template <class Stream>
-bool EsTestServer::Impl::read_request(Stream& stream, std::string& buf, HttpMessage& m) {
-  asio::error_code ec;
-  char chunk[65536];
-  std::size_t end;
-  while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
-    std::size_t n = stream.read_some(asio::buffer(chunk), ec);
-    if (ec) return false;
-    buf.append(chunk, n);
-  }
-  std::string_view head(buf.data(), end);
-  std::size_t line_end = head.find("\r\n");
-  std::string_view line = head.substr(0, line_end);
-  auto sp1 = line.find(' ');
-  auto sp2 = line.find(' ', sp1 + 1);
-  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos) return false;
-  m = HttpMessage{};
-  m.method = std::string(line.substr(0, sp1));
-  m.target = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
-  auto q = m.target.find('?');
-  m.path = m.target.substr(0, q);
-  m.query = q == std::string::npos ? "" : m.target.substr(q + 1);
-  std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
-  while (pos < head.size()) {
-    std::size_t e = head.find("\r\n", pos);
-    if (e == std::string_view::npos) e = head.size();
-    std::string_view h = head.substr(pos, e - pos);
-    auto colon = h.find(':');
-    if (colon != std::string_view::npos) {
-      std::string name(h.substr(0, colon));
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::string_view value = h.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      m.headers[name] = std::string(value);
-    }
-    pos = e + 2;
-  }
-  std::size_t length = 0;
-  if (auto it = m.headers.find("content-length"); it != m.headers.end())
-    std::from_chars(it->second.data(), it->second.data() + it->second.size(), length);
-  std::size_t body_start = end + 4;
-  while (buf.size() - body_start < length) {
-    std::size_t n = stream.read_some(asio::buffer(chunk), ec);
-    if (ec) return false;
-    buf.append(chunk, n);
-  }
-  m.body.assign(buf, body_start, length);
-  buf.erase(0, body_start + length);
-  return true;
-}
-
-template <class Stream>
-void EsTestServer::Impl::serve(Stream& stream) {
-  std::string buf;
+void EsTestServer::Impl::serve(HttpConnection& c) {
   HttpMessage m;
-  while (running && read_request(stream, buf, m)) {
+  while (listener.running() && c.read_request(m)) {
     bool head = false;
     Reply r = handle(m, head);
     int delay;
@@ -337,13 +200,11 @@ void EsTestServer::Impl::serve(Stream& stream) {
     if (major > 7 || (major == 7 && minor >= 14)) out += "X-elastic-product: Elasticsearch\r\n";
     out += "\r\n";
     if (!head) out += r.body;
-    asio::error_code ec;
     if (r.reset) {
-      asio::write(stream, asio::buffer(out.data(), out.size() / 2), ec);
+      c.write(std::string_view(out).substr(0, out.size() / 2));
       return;  // the caller closes: the client sees the answer cut short
     }
-    asio::write(stream, asio::buffer(out), ec);
-    if (ec) return;
+    if (!c.write(out)) return;
     if (auto it = m.headers.find("connection"); it != m.headers.end() && it->second == "close") return;
   }
 }

@@ -131,6 +131,7 @@ bool have_peer(const std::filesystem::path& path, const char* what) {
 }  // namespace
 
 bool have_rsyslog() { return have_peer(rsyslogd_path(), "rsyslogd"); }
+bool have_mmkubernetes() { return have_rsyslog() && have_peer(rsyslog_module_dir() / "mmkubernetes.so", "mmkubernetes"); }
 bool have_logrotate() { return have_peer("/usr/sbin/logrotate", "logrotate (scripts/install-deps.sh)"); }
 
 std::filesystem::path npm_dir() { return source_dir() / ".peers" / "npm" / "node_modules"; }

@@ -36,6 +36,7 @@ std::filesystem::path source_dir();
 std::filesystem::path rsyslogd_path();
 std::filesystem::path rsyslog_module_dir();
 bool have_rsyslog();
+bool have_mmkubernetes();  // rsyslog's Kubernetes metadata module (rsyslog-kubernetes)
 bool have_logrotate();  // /usr/sbin/logrotate, the Debian package
 // The npm packages scripts/install-peers.sh puts in .peers/npm (lumberjack-client).
 std::filesystem::path npm_dir();
