@@ -2,8 +2,6 @@
 // -> file sink routed by the pod's `app` label. KubeApiTestServer stands in for the Kubernetes
 // API server (none can be installed on these machines); logferry reaches it through a
 // kubeconfig, as outside a cluster.
-// Built once the API stand-in (tests/support/kube_api_test_server.h) is in the tree.
-#if __has_include("support/kube_api_test_server.h")
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -145,5 +143,3 @@ TEST_F(KubernetesMetadataIntegrationTest, WithTheApiDownLinesStillFlowAndAreLabe
 
 }  // namespace
 }  // namespace logferry::testing
-
-#endif  // __has_include

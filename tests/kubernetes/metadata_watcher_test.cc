@@ -1,8 +1,6 @@
 // MetadataWatcher against KubeApiTestServer, which stands in for the Kubernetes API server
 // (none can be installed on these machines): list + watch of this node's pods, bookmarks,
 // 410 Gone, 401 with a rotated token, the API down at start, 5,000 pods.
-// Built once the API stand-in (tests/support/kube_api_test_server.h) is in the tree.
-#if __has_include("support/kube_api_test_server.h")
 #include "kubernetes/metadata_watcher.h"
 
 #include <gtest/gtest.h>
@@ -187,5 +185,3 @@ TEST(MetadataWatcher, FiveThousandPodsAreListedInPagesAndHeldInBoundedMemory) {
 
 }  // namespace
 }  // namespace logferry::k8s
-
-#endif  // __has_include

@@ -89,9 +89,19 @@ int64_t age_seconds(int fd) {
 
 }  // namespace
 
+namespace {
+
+// Relative include globs are relative to the config file, as every path option is.
+TailingOptions resolved(TailingOptions options, const BuildContext& ctx) {
+  for (auto& pattern : options.include) pattern = ctx.resolve(pattern);
+  return options;
+}
+
+}  // namespace
+
 FileTailing::FileTailing(const TailingOptions& options, TailingTraits traits, BuildContext& ctx,
                          TailHandler& handler)
-    : options_(options),
+    : options_(resolved(options, ctx)),
       traits_(std::move(traits)),
       handler_(handler),
       watcher_(options_.watch == "poll" ? io::make_polling_watcher() : io::make_inotify_watcher()),

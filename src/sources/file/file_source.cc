@@ -31,8 +31,6 @@ void FileSource::describe(config::Schema<Options>& s) {
 }
 
 Result<std::unique_ptr<Source>> FileSource::build(const Options& options, BuildContext& ctx) {
-  Options resolved = options;
-  for (auto& pattern : resolved.include) pattern = ctx.resolve(pattern);
   std::filesystem::path checkpoints = ctx.data_dir / "checkpoints";
   if (options.checkpoint_file == kNoCheckpoints)
     checkpoints.clear();
@@ -46,7 +44,7 @@ Result<std::unique_ptr<Source>> FileSource::build(const Options& options, BuildC
                                                           checkpoints.parent_path().string() +
                                                           ": " + ec.message());
   }
-  return std::unique_ptr<Source>(std::make_unique<FileSource>(resolved, checkpoints, ctx));
+  return std::unique_ptr<Source>(std::make_unique<FileSource>(options, checkpoints, ctx));
 }
 
 FileSource::FileSource(const Options& options, std::filesystem::path checkpoint_file,

@@ -1,7 +1,5 @@
 // The transform against KubeApiTestServer (standing in for the Kubernetes API server), through
 // a kubeconfig file as a user outside the cluster writes one.
-// Built once the API stand-in (tests/support/kube_api_test_server.h) is in the tree.
-#if __has_include("support/kube_api_test_server.h")
 #include "transforms/kubernetes_metadata/kubernetes_metadata_transform.h"
 
 #include <gtest/gtest.h>
@@ -129,5 +127,3 @@ TEST_F(KubernetesMetadataTest, ValidateRejectsBadOptions) {
 
 }  // namespace
 }  // namespace logferry::transforms
-
-#endif  // __has_include
