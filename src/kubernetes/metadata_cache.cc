@@ -70,7 +70,7 @@ void MetadataCache::replace_pods(std::vector<std::shared_ptr<const PodMetadata>>
   }
   for (auto& [k, p] : listed) put_pod(std::move(p));
   bump();
-  synced_.store(true, std::memory_order_release);
+  pods_synced_.store(true, std::memory_order_release);
 }
 
 void MetadataCache::put_namespace(std::shared_ptr<const NamespaceMetadata> ns) {
@@ -90,6 +90,7 @@ void MetadataCache::replace_namespaces(std::vector<std::shared_ptr<const Namespa
   namespaces_.clear();
   for (auto& ns : all) namespaces_[ns->name] = std::move(ns);
   bump();
+  namespaces_synced_.store(true, std::memory_order_release);
 }
 
 void MetadataCache::expire(Clock::time_point now) {
@@ -117,6 +118,11 @@ void MetadataCache::make_room_locked() {
 std::size_t MetadataCache::pods() const {
   std::lock_guard lock(mu_);
   return pods_.size();
+}
+
+std::size_t MetadataCache::namespaces() const {
+  std::lock_guard lock(mu_);
+  return namespaces_.size();
 }
 
 }  // namespace logferry::k8s

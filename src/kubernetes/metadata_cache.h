@@ -62,9 +62,12 @@ class MetadataCache {
   void expire(Clock::time_point now);
 
   std::size_t pods() const;
+  std::size_t namespaces() const;
   uint64_t pods_refused() const { return refused_.load(std::memory_order_relaxed); }
-  // The first list of pods has arrived.
-  bool synced() const { return synced_.load(std::memory_order_acquire); }
+  // The first lists of pods and of namespaces have arrived.
+  bool synced() const {
+    return pods_synced_.load(std::memory_order_acquire) && namespaces_synced_.load(std::memory_order_acquire);
+  }
 
  private:
   struct PodEntry {
@@ -81,7 +84,8 @@ class MetadataCache {
   std::unordered_map<std::string, std::shared_ptr<const NamespaceMetadata>> namespaces_;
   std::atomic<uint64_t> generation_{1};
   std::atomic<uint64_t> refused_{0};
-  std::atomic<bool> synced_{false};
+  std::atomic<bool> pods_synced_{false};
+  std::atomic<bool> namespaces_synced_{false};
 };
 
 }  // namespace logferry::k8s

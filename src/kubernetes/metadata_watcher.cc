@@ -44,7 +44,9 @@ MetadataWatcher::MetadataWatcher(const Settings& settings, Metrics& metrics)
       cache_(settings.cache),
       cached_pods_(metrics.gauge("logferry_kubernetes_metadata_cached_pods",
                                  "Pods in the cache (deleted ones kept for the grace period included)",
-                                 {{"api_server", settings.api.server}})) {
+                                 {{"api_server", settings.api.server}})),
+      cached_namespaces_(metrics.gauge("logferry_kubernetes_metadata_cached_namespaces",
+                                       "Namespaces in the cache", {{"api_server", settings.api.server}})) {
   Labels labels{{"api_server", settings.api.server}};
   ResourceWatch::Target pods{"pods", "/api/v1/pods", ""};
   if (!settings.node_name.empty()) pods.selector = "fieldSelector=spec.nodeName%3D" + net::url_escape(settings.node_name);
@@ -105,6 +107,7 @@ ResourceWatch::Handlers MetadataWatcher::namespace_handlers() {
           [this] {
             cache_.replace_namespaces(std::move(listing_namespaces_));
             listing_namespaces_ = {};
+            cached_namespaces_.set(static_cast<int64_t>(cache_.namespaces()));
           },
       .changed =
           [this](std::string_view type, simdjson::dom::element e) {
@@ -114,6 +117,7 @@ ResourceWatch::Handlers MetadataWatcher::namespace_handlers() {
             } else {
               cache_.put_namespace(std::move(ns));
             }
+            cached_namespaces_.set(static_cast<int64_t>(cache_.namespaces()));
           },
   };
 }

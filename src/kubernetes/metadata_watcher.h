@@ -34,7 +34,7 @@ class MetadataWatcher {
   ~MetadataWatcher();  // stops both threads (aborting their requests)
 
   MetadataCache& cache() { return cache_; }
-  // Waits up to `timeout` for the first list of pods (at start only: a pipeline thread never
+  // Waits up to `timeout` for the first lists of pods and namespaces (at start only: a pipeline thread never
   // waits on the API); whether it came.
   bool wait_synced(std::chrono::milliseconds timeout) const;
 
@@ -45,6 +45,7 @@ class MetadataWatcher {
   Settings settings_;
   MetadataCache cache_;
   Gauge& cached_pods_;
+  Gauge& cached_namespaces_;
   std::vector<std::shared_ptr<const PodMetadata>> listing_pods_;
   std::vector<std::shared_ptr<const NamespaceMetadata>> listing_namespaces_;
   std::unique_ptr<ResourceWatch> pods_, namespaces_;

@@ -136,6 +136,9 @@ TEST_F(KubernetesMetadataIntegrationTest, WithTheApiDownLinesStillFlowAndAreLabe
   ASSERT_TRUE(wait_until([&] { return metric("logferry_kubernetes_metadata_cached_pods{api_server=\"" + api_.url() + "\"}") == 3; },
                          std::chrono::seconds(40), "relisted after the API came back"))
       << p.err();
+  // Namespaces are watched on their own, with their own backoff.
+  ASSERT_TRUE(wait_until([&] { return metric("logferry_kubernetes_metadata_cached_namespaces{api_server=\"" + api_.url() + "\"}") == 1; },
+                         std::chrono::seconds(40), "namespaces relisted"));
   cri(log_of("db-0"), "api is back");
   ASSERT_TRUE(wait_until([&] { return out("db").find("api is back") != std::string::npos; }));
   EXPECT_EQ(out("db"), "StatefulSet/db payments api is back\n");

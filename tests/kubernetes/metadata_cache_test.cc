@@ -48,6 +48,8 @@ TEST(MetadataCache, ARelistMarksWhatItLacksAsDeletedAndKeepsTheRest) {
   cache.put_pod(pod("ns", "gone"));
   cache.put_pod(pod("ns", "stays", "old"));
   cache.replace_pods({pod("ns", "stays", "new"), pod("ns", "added")}, t0);
+  EXPECT_FALSE(cache.synced());  // namespaces not listed yet
+  cache.replace_namespaces({});
   EXPECT_TRUE(cache.synced());
   EXPECT_EQ(cache.pod("ns", "stays")->labels[0].second, "new");
   EXPECT_NE(cache.pod("ns", "added"), nullptr);

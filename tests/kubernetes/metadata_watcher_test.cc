@@ -173,7 +173,10 @@ TEST(MetadataWatcher, FiveThousandPodsAreListedInPagesAndHeldInBoundedMemory) {
   ASSERT_TRUE(w->wait_synced(seconds(30)));
   EXPECT_EQ(w->cache().pods(), 5000u);
   long grown = resident_kib() - before;
-  std::printf("5,000 pods cached: resident grew by %ld KiB (%ld bytes per pod)\n", grown, grown * 1024 / 5000);
+  // An upper bound: the stand-in's list snapshots live in this process too (bench/compare's
+  // logferry-metadata measures the collector alone).
+  std::printf("5,000 pods cached: resident grew by %ld KiB (%ld bytes per pod, the stand-in's included)\n",
+              grown, grown * 1024 / 5000);
   EXPECT_LT(grown, 64 * 1024);  // far below: a bound against a leak per pod or page
   int pages = 0;
   for (const auto& r : f.server.requests()) pages += !r.watch && r.target.find("/api/v1/pods?") != std::string::npos;
