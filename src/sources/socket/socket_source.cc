@@ -177,8 +177,7 @@ Result<void> SocketSource::open(BuildContext& ctx) {
   so.idle_timeout = options_.idle_timeout;
   impl_->handover.use_listener(so);
   if (options_.tls.enabled) {
-    net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
-                            ctx.resolve(options_.tls.ca_file), options_.tls.verify_client, {}};
+    net::TlsServerOptions t = tls_server_options(options_.tls, ctx);
     for (const auto& f : options_.tls.extra_chain_certs) t.extra_chain_files.push_back(ctx.resolve(f));
     auto tls = net::make_tls_server_context(t);
     if (!tls) return unexpected(tls.error());

@@ -32,7 +32,8 @@ class SocketSource final : public Source {
 
   struct TlsOptions {
     bool enabled = false;
-    std::string cert_file, key_file, ca_file;
+    std::string cert_file, key_file, key_passphrase, ca_file;
+    std::vector<std::string> protocols, ciphers;
     std::vector<std::string> extra_chain_certs;
     bool verify_client = false;
     static void describe(config::Schema<TlsOptions>& s);
