@@ -278,6 +278,7 @@ void adapt_tcp(AdaptContext& ctx) {
       ctx.error(mode->line, "mode: only 'server' is supported (logferry listens; point the sender at it)");
   }
   accept(ctx, {"tcp_keep_alive"});
+  if (auto proxy = ctx.take("proxy_protocol")) ctx.primary().settings.push_back({"proxy_protocol", proxy->line, proxy->value});
   socket_address(ctx, "tcp");
   tcp_tls(ctx);
 }
@@ -587,9 +588,10 @@ const std::vector<PluginSpec>& plugin_specs() {
         {"ssl_certificate_authorities", "`tls.ca_file` (one file)"},
         {"ssl_verify", "`tls.verify_client` (default: true when CAs are given)"},
         {"tcp_keep_alive", "accepted; keep-alive is always on"},
+        {"proxy_protocol", "`proxy_protocol`: PROXY v1 or v2 header; its client is `host` and `port`, "
+                           "the address it reached `proxy_host` and `proxy_port` (not with TLS)"},
         {"ecs_compatibility", "`disabled` only"}},
-       {{"proxy_protocol", "not supported"},
-        {"dns_reverse_lookup_enabled", "not supported: `host` is the peer's IP address"}},
+       {{"dns_reverse_lookup_enabled", "not supported: `host` is the peer's IP address"}},
        adapt_tcp},
       {S::kInput, "udp", "socket",
        "Datagrams (mode udp of the native socket source): `host` of the sender on each event.",

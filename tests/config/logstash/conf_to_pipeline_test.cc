@@ -201,13 +201,13 @@ output {
 
 TEST(ConfToPipelineTest, UnsupportedSettingsAreErrorsNeverIgnored) {
   auto l = load("input {\n  udp { port => 1 source_ip_fieldname => \"ip\" }\n  syslog { timezone => \"UTC\" }\n"
-                "  tcp { port => 1 proxy_protocol => true }\n}\n"
+                "  tcp { port => 1 dns_reverse_lookup_enabled => true }\n}\n"
                 "output { file { path => \"/tmp/x\" gzip => true codec => line } }");
   EXPECT_NE(l.problems.find("p.conf:2: input plugin 'udp': setting 'source_ip_fieldname' is not supported"),
             std::string::npos) << l.problems;
   EXPECT_NE(l.problems.find("p.conf:3: input plugin 'syslog': setting 'timezone' is not supported"),
             std::string::npos) << l.problems;
-  EXPECT_NE(l.problems.find("p.conf:4: input plugin 'tcp': setting 'proxy_protocol' is not supported"),
+  EXPECT_NE(l.problems.find("p.conf:4: input plugin 'tcp': setting 'dns_reverse_lookup_enabled' is not supported"),
             std::string::npos) << l.problems;
   EXPECT_NE(l.problems.find("p.conf:6: output plugin 'file': setting 'gzip' is not supported"),
             std::string::npos) << l.problems;

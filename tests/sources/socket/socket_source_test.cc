@@ -371,5 +371,38 @@ TEST(SocketSourceTest, TlsProtocolsAndCiphersLimitWhatClientsNegotiate) {
   }
 }
 
+// PROXY protocol v1 and v2 headers as HAProxy sends them (the v2 one in two writes): the
+// client they name is host and port, the address it reached proxy_host and proxy_port, as
+// Logstash's tcp input with proxy_protocol. A connection without a header is closed and counted.
+TEST(SocketSourceTest, ProxyProtocolHeadersNameTheClient) {
+  auto o = options("tcp", "newline", "text");
+  o.proxy_protocol = true;
+  RunningSocket r(o);
+  int v1 = testing::tcp_connect(r.port());
+  ASSERT_GE(v1, 0);
+  ASSERT_TRUE(testing::send_all(v1, "PROXY TCP4 192.0.2.1 198.51.100.2 56324 5140\r\nvia v1\n"));
+  ASSERT_TRUE(r.wait_for(1));
+  int v2 = testing::tcp_connect(r.port());
+  ASSERT_GE(v2, 0);
+  std::string header = std::string("\r\n\r\n\0\r\nQUIT\n", 12) + std::string("\x21\x11\x00\x0c", 4) +
+                       std::string("\xc0\x00\x02\x0a\xc6\x33\x64\x07\x9c\x40\x17\x70", 12);
+  ASSERT_TRUE(testing::send_all(v2, header.substr(0, 10)));
+  ASSERT_TRUE(wait_until([&] { return r.metric("logferry_socket_connections_accepted_total") >= 2; }, 5s, "v2 accepted"));
+  ASSERT_TRUE(testing::send_all(v2, header.substr(10) + "via v2\n"));
+  ASSERT_TRUE(r.wait_for(2));
+  auto ev = r.out().events();
+  EXPECT_TRUE(has(ev[0], R"("message":"via v1")")) << ev[0];
+  EXPECT_TRUE(has(ev[0], R"("host":"192.0.2.1","port":56324,"proxy_host":"198.51.100.2","proxy_port":5140)")) << ev[0];
+  EXPECT_TRUE(has(ev[1], R"("message":"via v2")")) << ev[1];
+  EXPECT_TRUE(has(ev[1], R"("host":"192.0.2.10","port":40000,"proxy_host":"198.51.100.7","proxy_port":6000)")) << ev[1];
+  int bare = testing::tcp_connect(r.port());
+  ASSERT_GE(bare, 0);
+  ASSERT_TRUE(testing::send_all(bare, "no header here\n"));
+  EXPECT_EQ(testing::read_until_closed(bare), "");
+  EXPECT_EQ(r.metric("logferry_socket_proxy_header_failures_total"), 1);
+  EXPECT_EQ(r.out().count(), 2u);
+  for (int fd : {v1, v2, bare}) ::close(fd);
+}
+
 }  // namespace
 }  // namespace logferry::sources
