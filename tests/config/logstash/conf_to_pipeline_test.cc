@@ -10,6 +10,8 @@
 #include "core/event_batch.h"
 #include "core/json.h"
 #include "sources/socket/socket_source.h"
+#include "support/net_util.h"
+#include "support/recording_output.h"
 #include "support/temp_dir.h"
 #include "support/tls_test_certs.h"
 #include "support/wait.h"
@@ -368,6 +370,35 @@ output { stdout { } })");
   EXPECT_EQ(l.problems.find("p.conf:9:"), std::string::npos) << l.problems;
   EXPECT_EQ(l.problems.find("p.conf:11:"), std::string::npos) << l.problems;
   EXPECT_EQ(l.problems.find("p.conf:12:"), std::string::npos) << l.problems;
+}
+
+// proxy_protocol => true: the client a PROXY v1 header names is the event's host, as in
+// Logstash's tcp input; with ssl_enable it is an error at its line.
+TEST(ConfToPipelineTest, TcpProxyProtocolTakesTheClientFromTheHeader) {
+  auto l = load("input { tcp { host => \"127.0.0.1\" port => 0 proxy_protocol => true } }\noutput { stdout { } }");
+  ASSERT_EQ(l.problems, "");
+  Metrics metrics;
+  BuildContext ctx{"pp", metrics, "/tmp/none", "/tmp", "node"};
+  auto built = l.cfg.sources.at(0).build(ctx);
+  ASSERT_TRUE(built) << built.error().message;
+  auto* source = static_cast<sources::SocketSource*>(built->get());
+  testing::JsonRecordingOutput out;
+  std::jthread thread([&](std::stop_token st) {
+    SourceContext sc{"pp", st, out};
+    source->run(sc);
+  });
+  int fd = testing::tcp_connect(source->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::send_all(fd, "PROXY TCP6 2001:db8::5 2001:db8::1 4242 514\r\nproxied\n"));
+  ASSERT_TRUE(testing::wait_until([&] { return out.count() == 1; }, std::chrono::seconds(5), "the line"));
+  EXPECT_NE(out.events()[0].find(R"("host":"2001:db8::5","port":4242)"), std::string::npos) << out.events()[0];
+  ::close(fd);
+  thread.request_stop();
+  source->interrupt();
+  auto bad = load("input { tcp { port => 5000 ssl_enable => true ssl_cert => \"c.pem\" ssl_key => \"k.pem\"\n"
+                  "  proxy_protocol => true } }\noutput { stdout { } }");
+  EXPECT_NE(bad.problems.find("p.conf:2: input plugin 'tcp': proxy_protocol: needs mode tcp without tls"),
+            std::string::npos) << bad.problems;
 }
 
 TEST(ConfToPipelineTest, LineDelimiterNewlineIsAccepted) {
