@@ -164,6 +164,21 @@ Result<void> add_extra_chain(asio::ssl::context& ctx, const std::string& file) {
   return {};
 }
 
+Result<void> load_certificate_and_key(asio::ssl::context& ctx, const TlsServerOptions& o) {
+  asio::error_code ec;
+  ctx.use_certificate_chain_file(o.cert_file, ec);
+  if (ec) return unexpected(ErrorCode::kInvalidArgument, "tls.cert_file " + o.cert_file + ": " + ec.message());
+  // Always a callback: without one OpenSSL asks for the passphrase on the terminal and waits.
+  ctx.set_password_callback(
+      [pass = o.key_passphrase](std::size_t, asio::ssl::context::password_purpose) { return pass; });
+  ctx.use_private_key_file(o.key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    return unexpected(ErrorCode::kInvalidArgument, "tls.key_file " + o.key_file + ": " + ec.message() +
+                                                       " (an encrypted key needs the right key_passphrase)");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> check_tls_protocols(const std::vector<std::string>& protocols) {
@@ -190,17 +205,8 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_server_context(const TlsSer
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use);
   if (auto r = apply_tuning(ctx->native_handle(), *tuning); !r) return unexpected(r.error());
+  if (auto r = load_certificate_and_key(*ctx, o); !r) return unexpected(r.error());
   asio::error_code ec;
-  ctx->use_certificate_chain_file(o.cert_file, ec);
-  if (ec) return unexpected(ErrorCode::kInvalidArgument, "tls.cert_file " + o.cert_file + ": " + ec.message());
-  // Always a callback: without one OpenSSL asks for the passphrase on the terminal and waits.
-  ctx->set_password_callback(
-      [pass = o.key_passphrase](std::size_t, asio::ssl::context::password_purpose) { return pass; });
-  ctx->use_private_key_file(o.key_file, asio::ssl::context::pem, ec);
-  if (ec) {
-    return unexpected(ErrorCode::kInvalidArgument, "tls.key_file " + o.key_file + ": " + ec.message() +
-                                                       " (an encrypted key needs the right key_passphrase)");
-  }
   if (!o.ca_file.empty()) {
     ctx->load_verify_file(o.ca_file, ec);
     if (ec) return unexpected(ErrorCode::kInvalidArgument, "tls.ca_file " + o.ca_file + ": " + ec.message());
