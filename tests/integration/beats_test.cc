@@ -262,6 +262,14 @@ TEST(BeatsSourceIntegration, TlsEncryptedKeyAndTls13Only) {
     EXPECT_NE(*status, 0);
     EXPECT_NE(p.err().find("server_enc.key"), std::string::npos) << p.err();
   }
+  // On a terminal too (script(1) gives it one): OpenSSL's own prompt would wait there forever.
+  std::string log;
+  int rc = run_command({"/usr/bin/script", "-qec", logferry_binary().string() + " run -c " + (dir / "bad.yaml").string(),
+                        "/dev/null"},
+                       &log, 15s);
+  EXPECT_NE(rc, -1) << "logferry waited on the terminal: " << log;
+  EXPECT_EQ(log.find("pass phrase"), std::string::npos) << log;
+  EXPECT_NE(log.find("key_passphrase"), std::string::npos) << log;
 }
 
 TEST(BeatsSourceIntegration, BadPeersAreClosedAndCountedWhileAnotherKeepsDelivering) {
