@@ -224,6 +224,54 @@ TEST(BeatsSourceIntegration, TlsForcePeerAcceptsOnlyClientsWithACertificate) {
   EXPECT_EQ(count_of(lf.out(), "nocert"), 0u);
 }
 
+// An encrypted key with ssl_key_passphrase, TLS 1.3 only: the npm client delivers, openssl
+// s_client with TLS 1.2 is refused. A wrong or missing passphrase stops logferry at start.
+TEST(BeatsSourceIntegration, TlsEncryptedKeyAndTls13Only) {
+  if (!have_lumberjack_client()) GTEST_SKIP() << "run scripts/install-peers.sh (npm lumberjack-client)";
+  TempDir dir;
+  make_certificates(dir);
+  ASSERT_EQ(run_command({"/usr/bin/openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", (dir / "server.key").string(),
+                         "-out", (dir / "server_enc.key").string(), "-passout", "pass:beats-pw"}),
+            0);
+  const std::string tls = "    ssl_enabled: true\n    ssl_certificate: server.pem\n    ssl_key: server_enc.key\n";
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  std::string d = dir.path().string() + "/";
+  {
+    Logferry lf(dir, port, api, tls + "    ssl_key_passphrase: beats-pw\n    ssl_supported_protocols: [TLSv1.3]\n");
+    std::string output;
+    ASSERT_EQ(run_npm_client(port, "enc", 50, 50, &output, {d + "ca.pem"}), 0) << output << lf.process().err();
+    expect_each_once(lf, "enc", 50);
+    std::string log;
+    std::vector<std::string> s_client = {"/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port)};
+    auto with = [&](const char* version) {
+      auto argv = s_client;
+      argv.push_back(version);
+      return run_command(argv, &log);
+    };
+    EXPECT_NE(with("-tls1_2"), 0) << log;
+    EXPECT_EQ(with("-tls1_3"), 0) << log;
+  }
+  for (std::string pass : {"    ssl_key_passphrase: wrong\n", ""}) {
+    std::string cfg = "data_dir: " + (dir / "data").string() + "\nsources:\n  in:\n    type: beats\n"
+                      "    address: 127.0.0.1:" + std::to_string(free_tcp_port()) + "\n" + tls + pass +
+                      "sinks:\n  out: { type: console, inputs: [in] }\n";
+    auto path = dir.write("bad.yaml", cfg);
+    ChildProcess p({{logferry_binary().string(), "run", "-c", path.string()}, {}, dir.path(), "bad"});
+    auto status = p.wait(15s);
+    ASSERT_TRUE(status) << "logferry did not stop: " << p.err();
+    EXPECT_NE(*status, 0);
+    EXPECT_NE(p.err().find("server_enc.key"), std::string::npos) << p.err();
+  }
+  // On a terminal too (script(1) gives it one): OpenSSL's own prompt would wait there forever.
+  std::string log;
+  int rc = run_command({"/usr/bin/script", "-qec", logferry_binary().string() + " run -c " + (dir / "bad.yaml").string(),
+                        "/dev/null"},
+                       &log, 15s);
+  EXPECT_NE(rc, -1) << "logferry waited on the terminal: " << log;
+  EXPECT_EQ(log.find("pass phrase"), std::string::npos) << log;
+  EXPECT_NE(log.find("key_passphrase"), std::string::npos) << log;
+}
+
 TEST(BeatsSourceIntegration, BadPeersAreClosedAndCountedWhileAnotherKeepsDelivering) {
   if (!have_lumberjack_client()) GTEST_SKIP() << "run scripts/install-peers.sh (npm lumberjack-client)";
   TempDir dir;

@@ -44,6 +44,21 @@ void make_certs(const TempDir& dir) {
   }
 }
 
+void make_encrypted_server_key(const TempDir& dir, const std::string& passphrase) {
+  std::string d = dir.path().string();
+  openssl({"pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", d + "/server.key", "-out", d + "/server_enc.key",
+           "-passout", "pass:" + passphrase});
+}
+
+bool openssl_handshake(uint16_t port, const std::vector<std::string>& args, std::string* log) {
+  std::vector<std::string> argv{"/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string out;
+  int rc = run_command(argv, &out);  // stdin is /dev/null: s_client ends after the handshake
+  if (log) *log = out;
+  return rc == 0;
+}
+
 // With TLS 1.3 a rejected client certificate shows only on the server side: callers check the
 // server's metrics too.
 bool send_tls(uint16_t port, const TempDir& dir, bool with_cert, const std::string& data) {

@@ -13,6 +13,11 @@ namespace logferry::testing {
 void make_certs(const TempDir& dir);
 // After make_certs: chain.pem (an intermediate CA signed by ca) and leaf.pem/.key signed by it.
 void make_chain_certs(const TempDir& dir);
+// After make_certs: server_enc.key, server.key encrypted (PKCS#8, AES-256-CBC) with `passphrase`.
+void make_encrypted_server_key(const TempDir& dir, const std::string& passphrase);
+// Whether the real `openssl s_client` completes a handshake with 127.0.0.1:port, with `args`
+// added (e.g. {"-tls1_2"} or {"-ciphersuites", "TLS_AES_128_GCM_SHA256"}); its output in `log`.
+bool openssl_handshake(uint16_t port, const std::vector<std::string>& args, std::string* log = nullptr);
 // Connects with TLS, trusting dir/ca.pem (presenting dir/client.pem when with_cert), and
 // sends `data`. False when the handshake or the write fails.
 bool send_tls(uint16_t port, const TempDir& dir, bool with_cert, const std::string& data);

@@ -247,6 +247,9 @@ void tcp_tls(AdaptContext& ctx) {
   rename("ssl_enable", "enabled");
   rename("ssl_cert", "cert_file");
   rename("ssl_key", "key_file");
+  rename("ssl_key_passphrase", "key_passphrase");
+  rename("ssl_supported_protocols", "protocols");
+  rename("ssl_cipher_suites", "ciphers");
   rename("ssl_extra_chain_certs", "extra_chain_certs");
   bool has_ca = false;
   if (auto ca = ctx.take("ssl_certificate_authorities")) {
@@ -275,6 +278,7 @@ void adapt_tcp(AdaptContext& ctx) {
       ctx.error(mode->line, "mode: only 'server' is supported (logferry listens; point the sender at it)");
   }
   accept(ctx, {"tcp_keep_alive"});
+  if (auto proxy = ctx.take("proxy_protocol")) ctx.primary().settings.push_back({"proxy_protocol", proxy->line, proxy->value});
   socket_address(ctx, "tcp");
   tcp_tls(ctx);
 }
@@ -576,16 +580,18 @@ const std::vector<PluginSpec>& plugin_specs() {
         {"ssl_enable", "`tls.enabled`"},
         {"ssl_cert", "`tls.cert_file`"},
         {"ssl_key", "`tls.key_file`"},
+        {"ssl_key_passphrase", "`tls.key_passphrase` (a wrong one is an error at start)"},
+        {"ssl_supported_protocols", "`tls.protocols`: TLSv1.1, TLSv1.2, TLSv1.3, consecutive "
+                                    "(default TLSv1.2 and TLSv1.3)"},
+        {"ssl_cipher_suites", "`tls.ciphers`: IANA names as Logstash's (OpenSSL names too)"},
         {"ssl_extra_chain_certs", "`tls.extra_chain_certs`"},
         {"ssl_certificate_authorities", "`tls.ca_file` (one file)"},
         {"ssl_verify", "`tls.verify_client` (default: true when CAs are given)"},
         {"tcp_keep_alive", "accepted; keep-alive is always on"},
+        {"proxy_protocol", "`proxy_protocol`: PROXY v1 or v2 header; its client is `host` and `port`, "
+                           "the address it reached `proxy_host` and `proxy_port` (not with TLS)"},
         {"ecs_compatibility", "`disabled` only"}},
-       {{"ssl_key_passphrase", "not supported: use an unencrypted key"},
-        {"ssl_cipher_suites", "not supported (OpenSSL's TLS 1.2+ defaults)"},
-        {"ssl_supported_protocols", "not supported (TLS 1.2 and 1.3)"},
-        {"proxy_protocol", "not supported"},
-        {"dns_reverse_lookup_enabled", "not supported: `host` is the peer's IP address"}},
+       {{"dns_reverse_lookup_enabled", "not supported: `host` is the peer's IP address"}},
        adapt_tcp},
       {S::kInput, "udp", "socket",
        "Datagrams (mode udp of the native socket source): `host` of the sender on each event.",

@@ -53,6 +53,11 @@ void BeatsSource::describe(config::Schema<Options>& s) {
   s.field("ssl_client_authentication", &Options::ssl_client_authentication)
       .one_of({"", "none", "optional", "required"})
       .doc("Logstash 8 spelling of ssl_verify_mode: optional = peer, required = force_peer.");
+  s.field("ssl_supported_protocols", &Options::ssl_supported_protocols)
+      .doc("TLS versions served, consecutive: TLSv1.1, TLSv1.2, TLSv1.3 (empty: TLSv1.2 and TLSv1.3).");
+  s.field("ssl_cipher_suites", &Options::ssl_cipher_suites)
+      .doc("Cipher suites, IANA names as Logstash's (or OpenSSL names); a protocol with none of "
+           "them is not served. Empty: OpenSSL's defaults.");
   s.field("ssl_handshake_timeout", &Options::ssl_handshake_timeout)
       .doc("An unfinished TLS handshake is closed after this.");
   s.field("client_inactivity_timeout", &Options::client_inactivity_timeout)
@@ -89,6 +94,12 @@ void BeatsSource::describe(config::Schema<Options>& s) {
     if (o.max_window_bytes.bytes < 1024 || o.max_window_bytes.bytes > (4ULL << 30))
       c.error("max_window_bytes", "must be between 1KiB and 4GiB");
     if (o.keepalive_interval.count() < 10) c.error("keepalive_interval", "must be at least 10ms");
+  });
+  s.check([](const Options& o, config::CheckContext& c) {
+    if (auto r = net::check_tls_protocols(o.ssl_supported_protocols); !r)
+      c.error("ssl_supported_protocols", r.error().message);
+    else if (auto r2 = net::check_tls_ciphers(o.ssl_supported_protocols, o.ssl_cipher_suites); !r2)
+      c.error("ssl_cipher_suites", r2.error().message);
   });
 }
 
@@ -159,7 +170,10 @@ Result<void> BeatsSource::open(BuildContext& ctx) {
     net::TlsServerOptions t;
     t.cert_file = ctx.resolve(options_.ssl_certificate);
     t.key_file = ctx.resolve(options_.ssl_key);
-    auto tls = net::make_tls_server_context(t, options_.ssl_key_passphrase);
+    t.key_passphrase = options_.ssl_key_passphrase;
+    t.protocols = options_.ssl_supported_protocols;
+    t.ciphers = options_.ssl_cipher_suites;
+    auto tls = net::make_tls_server_context(t);
     if (!tls) return unexpected(tls.error());
     for (const auto& ca : cas) {
       std::string path = ctx.resolve(ca);

@@ -49,6 +49,8 @@ class BeatsSource final : public Source {
     std::vector<std::string> ssl_certificate_authorities;
     std::string ssl_verify_mode = "none";
     std::string ssl_client_authentication;  // Logstash 8 name; maps onto ssl_verify_mode
+    std::vector<std::string> ssl_supported_protocols;  // empty: TLSv1.2 and TLSv1.3
+    std::vector<std::string> ssl_cipher_suites;        // empty: OpenSSL's defaults
     config::Duration ssl_handshake_timeout = std::chrono::seconds(10);
     config::Duration client_inactivity_timeout = std::chrono::seconds(60);
     config::Duration keepalive_interval = std::chrono::seconds(5);

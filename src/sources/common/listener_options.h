@@ -3,6 +3,8 @@
 #pragma once
 
 #include "config/schema.h"
+#include "core/component.h"
+#include "net/tls_server_context.h"
 
 namespace logferry::sources {
 
@@ -22,13 +24,39 @@ void describe_listener_limits(config::Schema<Options>& s) {
       .doc("UDP socket receive buffer (SO_RCVBUF) that absorbs bursts.");
 }
 
-// A TLS server's files: `Tls` has cert_file, key_file, ca_file and verify_client.
+// A TLS server's settings: `Tls` has cert_file, key_file, key_passphrase, ca_file,
+// verify_client, protocols and ciphers. Protocols and ciphers are checked here, at validate.
 template <class Tls>
 void describe_tls_server_files(config::Schema<Tls>& s) {
   s.field("cert_file", &Tls::cert_file).doc("PEM certificate (chain) of this server.");
-  s.field("key_file", &Tls::key_file).doc("PEM private key.");
+  s.field("key_file", &Tls::key_file).doc("PEM private key (PKCS#1, PKCS#8 or EC; may be encrypted).");
+  s.field("key_passphrase", &Tls::key_passphrase)
+      .doc("Passphrase of an encrypted key_file; a wrong or missing one is an error at start.");
   s.field("ca_file", &Tls::ca_file).doc("PEM CA bundle that client certificates must chain to.");
   s.field("verify_client", &Tls::verify_client).doc("Require a client certificate signed by ca_file (mutual TLS).");
+  s.field("protocols", &Tls::protocols)
+      .doc("TLS versions served, consecutive: TLSv1.1, TLSv1.2, TLSv1.3 (empty: TLSv1.2 and TLSv1.3).");
+  s.field("ciphers", &Tls::ciphers)
+      .doc("Cipher suites, IANA or OpenSSL names (TLS 1.3 ones set the 1.3 suites) or OpenSSL cipher "
+           "strings; a protocol with none of them is not served. Empty: OpenSSL's defaults.");
+  s.check([](const Tls& t, config::CheckContext& c) {
+    if (auto r = net::check_tls_protocols(t.protocols); !r) c.error("protocols", r.error().message);
+    else if (auto r2 = net::check_tls_ciphers(t.protocols, t.ciphers); !r2) c.error("ciphers", r2.error().message);
+  });
+}
+
+// The net layer's options from a source's `tls` map, paths resolved against the config dir.
+template <class Tls>
+net::TlsServerOptions tls_server_options(const Tls& tls, const BuildContext& ctx) {
+  net::TlsServerOptions t;
+  t.cert_file = ctx.resolve(tls.cert_file);
+  t.key_file = ctx.resolve(tls.key_file);
+  t.key_passphrase = tls.key_passphrase;
+  t.ca_file = ctx.resolve(tls.ca_file);
+  t.verify_client = tls.verify_client;
+  t.protocols = tls.protocols;
+  t.ciphers = tls.ciphers;
+  return t;
 }
 
 // The check that goes with describe_tls_server_files(), on the source's `tls` options.

@@ -12,6 +12,7 @@
 #include "core/time_util.h"
 #include "net/frame_splitter.h"
 #include "net/listen_helpers.h"
+#include "net/proxy_protocol.h"
 #include "net/tls_server_context.h"
 #include "runtime/socket_handover.h"
 #include "sources/common/listener_options.h"
@@ -25,6 +26,7 @@ struct SocketSource::Metrics {
   Counter& truncated;
   Counter& incomplete;
   Counter& udp_dropped;
+  Counter& proxy_header_failures;
   net::TcpServerMetrics server;
   RateLimitedLog bad_input_log;
 };
@@ -37,9 +39,20 @@ constexpr std::string_view kJsonFailureTag = "_jsonparsefailure";
 
 bool is_none(const SocketSource::Options& o) { return o.framing == "none"; }
 
-// What a TCP connection carries into the next pipeline on reload: the line it is halfway through.
+// Who a connection's data comes from: its peer, or the client its PROXY header names.
+struct StreamPeer {
+  bool awaiting_header = false;
+  std::string pending;  // header bytes read so far
+  std::string ip, proxy_ip;
+  uint16_t port = 0, proxy_port = 0;
+  SocketSource::Peer view() const { return {ip, port, proxy_ip, proxy_port}; }
+};
+
+// What a TCP connection carries into the next pipeline on reload: the line it is halfway
+// through, and who sent it.
 struct StreamState {
   net::FrameSplitter split;
+  StreamPeer peer;
 };
 
 // TCP/TLS: lines (framing newline) or each read (framing none) of one connection.
@@ -49,35 +62,68 @@ class SocketStreamHandler final : public net::ConnectionHandler {
       : source_(source),
         conn_(conn),
         none_(is_none(source.options())),
-        split_(net::Framing::kNewline, source.max_frame_bytes(), /*keep_leading_spaces=*/true) {}
+        split_(net::Framing::kNewline, source.max_frame_bytes(), /*keep_leading_spaces=*/true),
+        peer_{source.options().proxy_protocol, {}, conn.peer_ip(), {}, conn.peer_port(), 0} {}
   SocketStreamHandler(SocketSource& source, net::Connection& conn, const StreamState& from)
-      : source_(source), conn_(conn), none_(is_none(source.options())), split_(from.split) {}
+      : source_(source), conn_(conn), none_(is_none(source.options())), split_(from.split), peer_(from.peer) {}
 
-  StreamState state() const { return {split_}; }
+  StreamState state() const { return {split_, peer_}; }
 
   void on_data(std::string_view bytes) override {
-    if (none_) {
-      bool truncated = bytes.size() > source_.max_frame_bytes();
-      source_.add_frame(bytes.substr(0, source_.max_frame_bytes()), conn_.peer_ip(), conn_.peer_port(), truncated);
+    if (!peer_.awaiting_header) {
+      feed(bytes);
     } else {
-      split_.feed(bytes, [this](std::string_view line, bool truncated) {
-        source_.add_frame(line, conn_.peer_ip(), conn_.peer_port(), truncated);
-      });
+      peer_.pending.append(bytes);
+      auto length = take_proxy_header();
+      if (!length) return;  // more to come, or closed
+      std::string rest = std::move(peer_.pending);
+      peer_.pending.clear();
+      feed(std::string_view(rest).substr(*length));
     }
     source_.after_read();
   }
   void on_close() override {
     if (split_.mid_frame()) source_.metrics().incomplete.add();
-    split_.finish([this](std::string_view line, bool truncated) {
-      source_.add_frame(line, conn_.peer_ip(), conn_.peer_port(), truncated);
-    });
+    split_.finish([this](std::string_view line, bool truncated) { source_.add_frame(line, peer_.view(), truncated); });
   }
 
  private:
+  void feed(std::string_view bytes) {
+    if (bytes.empty()) return;
+    if (none_) {
+      bool truncated = bytes.size() > source_.max_frame_bytes();
+      source_.add_frame(bytes.substr(0, source_.max_frame_bytes()), peer_.view(), truncated);
+    } else {
+      split_.feed(bytes, [this](std::string_view line, bool truncated) { source_.add_frame(line, peer_.view(), truncated); });
+    }
+  }
+
+  // The header's length once it is whole: its client becomes the peer (Logstash's host and
+  // port), the address it was sent to proxy_host and proxy_port. A bad header closes.
+  std::optional<std::size_t> take_proxy_header() {
+    auto parsed = net::parse_proxy_header(peer_.pending);
+    if (parsed.status == net::ProxyStatus::kNeedMore) return std::nullopt;
+    if (parsed.status == net::ProxyStatus::kBad) {
+      source_.proxy_header_failed(conn_.peer_ip(), parsed.error);
+      conn_.close();
+      return std::nullopt;
+    }
+    peer_.awaiting_header = false;
+    const auto& h = parsed.header;
+    if (!h.local) {
+      peer_.ip = h.source_ip;
+      peer_.port = h.source_port;
+      peer_.proxy_ip = h.dest_ip;
+      peer_.proxy_port = h.dest_port;
+    }
+    return h.length;
+  }
+
   SocketSource& source_;
   net::Connection& conn_;
   bool none_;
   net::FrameSplitter split_;
+  StreamPeer peer_;
 };
 
 const char* peer_text(const sockaddr_storage& peer, char* buf, socklen_t size) {
@@ -118,12 +164,18 @@ void SocketSource::describe(config::Schema<Options>& s) {
       .doc("text: the frame is `message`; json: the object's keys become fields (an array, one "
            "event per object).");
   s.field("tls", &Options::tls).doc("TLS server settings for mode tcp.");
+  s.field("proxy_protocol", &Options::proxy_protocol)
+      .doc("Each TCP connection starts with a PROXY protocol v1 or v2 header (HAProxy, load "
+           "balancers): its client is host and port, the address it reached proxy_host and "
+           "proxy_port. Without a valid header the connection is closed.");
   describe_listener_limits(s);
   s.check([](const Options& o, config::CheckContext& c) {
     if (o.tls.enabled && o.mode != "tcp") c.error("tls", "tls needs mode tcp");
     if (o.tls.enabled && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
       c.error("tls", "tls.enabled needs tls.cert_file and tls.key_file");
     check_tls_server_files(o.tls, c);
+    if (o.proxy_protocol && (o.mode != "tcp" || o.tls.enabled))
+      c.error("proxy_protocol", "needs mode tcp without tls (the header comes before the TLS handshake)");
     check_listener_limits(o, c);
   });
 }
@@ -137,6 +189,7 @@ SocketSource::SocketSource(Options options, BuildContext& ctx)
       m.counter("logferry_socket_truncated_total", "Lines or datagrams cut at max_frame_bytes", l),
       m.counter("logferry_socket_incomplete_lines_total", "Unterminated last lines of closed connections (delivered)", l),
       m.counter("logferry_socket_udp_dropped_total", "Datagrams dropped by the kernel while the pipeline was full", l),
+      m.counter("logferry_socket_proxy_header_failures_total", "Connections closed for a missing or bad PROXY header", l),
       net::tcp_server_metrics(m, "socket", l),
       RateLimitedLog()});
   impl_->udp_split = net::FrameSplitter(net::Framing::kNewline, max_frame_bytes(), true);
@@ -177,8 +230,7 @@ Result<void> SocketSource::open(BuildContext& ctx) {
   so.idle_timeout = options_.idle_timeout;
   impl_->handover.use_listener(so);
   if (options_.tls.enabled) {
-    net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
-                            ctx.resolve(options_.tls.ca_file), options_.tls.verify_client, {}};
+    net::TlsServerOptions t = tls_server_options(options_.tls, ctx);
     for (const auto& f : options_.tls.extra_chain_certs) t.extra_chain_files.push_back(ctx.resolve(f));
     auto tls = net::make_tls_server_context(t);
     if (!tls) return unexpected(tls.error());
@@ -199,8 +251,7 @@ Event& SocketSource::new_event() {
   return batch_->add();
 }
 
-void SocketSource::add_frame(std::string_view frame, std::string_view peer_ip, uint16_t peer_port,
-                             bool truncated) {
+void SocketSource::add_frame(std::string_view frame, const Peer& peer, bool truncated) {
   if (out_ == nullptr || frame.empty()) return;
   std::size_t first = batch_ ? batch_->size() : 0;
   if (options_.decoding == "json") {
@@ -208,8 +259,8 @@ void SocketSource::add_frame(std::string_view frame, std::string_view peer_ip, u
   } else {
     add_text(frame);
   }
-  std::string_view ip = batch_->arena().copy(peer_ip);
-  for (std::size_t i = first; i < batch_->size(); ++i) finish_event(batch_->events()[i], ip, peer_port, truncated);
+  Peer copied{batch_->arena().copy(peer.ip), peer.port, batch_->arena().copy(peer.proxy_ip), peer.proxy_port};
+  for (std::size_t i = first; i < batch_->size(); ++i) finish_event(batch_->events()[i], copied, truncated);
   if (truncated) ++batch_truncated_;
   if (batch_->size() >= static_cast<std::size_t>(options_.batch_max_events)) flush();
 }
@@ -246,7 +297,7 @@ void SocketSource::add_json(std::string_view text, bool truncated) {
 
 // Logstash's Event: a JSON `@timestamp` is parsed (else now, the original kept in
 // `_@timestamp`, tagged); the input sets host and port unless the event has them.
-void SocketSource::finish_event(Event& e, std::string_view peer_ip, uint16_t peer_port, bool truncated) {
+void SocketSource::finish_event(Event& e, const Peer& peer, bool truncated) {
   Object& root = e.root();
   Timestamp now = clock_->now();
   Value* ts = root.get("@timestamp");
@@ -260,9 +311,16 @@ void SocketSource::finish_event(Event& e, std::string_view peer_ip, uint16_t pee
     root.set("_@timestamp", original);
     add_literal_tag(e, "_timestampparsefailure");
   }
-  if (root.get("host") == nullptr && !peer_ip.empty()) e.append("host", Value::string(peer_ip));
-  if (peer_port != 0 && root.get("port") == nullptr) e.append("port", Value::integer(peer_port));
+  if (root.get("host") == nullptr && !peer.ip.empty()) e.append("host", Value::string(peer.ip));
+  if (peer.port != 0 && root.get("port") == nullptr) e.append("port", Value::integer(peer.port));
+  if (!peer.proxy_ip.empty() && root.get("proxy_host") == nullptr) e.append("proxy_host", Value::string(peer.proxy_ip));
+  if (peer.proxy_port != 0 && root.get("proxy_port") == nullptr) e.append("proxy_port", Value::integer(peer.proxy_port));
   if (truncated) e.append("truncated", Value::boolean(true));
+}
+
+void SocketSource::proxy_header_failed(const std::string& peer_ip, const std::string& why) {
+  metrics_->proxy_header_failures.add();
+  metrics_->bad_input_log.warn("socket source {}: closing {}: PROXY protocol: {}", name_, peer_ip, why);
 }
 
 void SocketSource::after_read() {
@@ -301,10 +359,10 @@ void SocketSource::arm_udp() {
 // One datagram: one frame (framing none) or its lines.
 void SocketSource::add_datagram(std::string_view data, std::string_view peer_ip, bool truncated) {
   if (is_none(options_)) {
-    add_frame(data, peer_ip, 0, truncated);
+    add_frame(data, Peer{peer_ip, 0, {}, 0}, truncated);
     return;
   }
-  auto on_line = [&](std::string_view line, bool cut) { add_frame(line, peer_ip, 0, cut || truncated); };
+  auto on_line = [&](std::string_view line, bool cut) { add_frame(line, Peer{peer_ip, 0, {}, 0}, cut || truncated); };
   impl_->udp_split.feed(data, on_line);
   impl_->udp_split.finish(on_line);
 }

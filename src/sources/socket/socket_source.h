@@ -32,7 +32,8 @@ class SocketSource final : public Source {
 
   struct TlsOptions {
     bool enabled = false;
-    std::string cert_file, key_file, ca_file;
+    std::string cert_file, key_file, key_passphrase, ca_file;
+    std::vector<std::string> protocols, ciphers;
     std::vector<std::string> extra_chain_certs;
     bool verify_client = false;
     static void describe(config::Schema<TlsOptions>& s);
@@ -43,6 +44,7 @@ class SocketSource final : public Source {
     std::string framing = "newline";
     std::string decoding = "text";
     TlsOptions tls;
+    bool proxy_protocol = false;  // a PROXY v1/v2 header starts each TCP connection
     config::ByteSize max_frame_bytes{64 * 1024};
     int64_t max_connections = 1000;
     config::Duration idle_timeout = std::chrono::minutes(5);
@@ -60,8 +62,17 @@ class SocketSource final : public Source {
   // The bound port (the configured one, or the one picked for port 0).
   uint16_t port() const { return port_; }
 
-  // Internal, for the connection handlers (io thread only). peer_port 0: none (UDP).
-  void add_frame(std::string_view frame, std::string_view peer_ip, uint16_t peer_port, bool truncated);
+  // Internal, for the connection handlers (io thread only).
+  // Who sent a frame: port 0 is none (UDP); proxy_ip is set behind a PROXY protocol header.
+  struct Peer {
+    std::string_view ip;
+    uint16_t port = 0;
+    std::string_view proxy_ip;
+    uint16_t proxy_port = 0;
+  };
+  void add_frame(std::string_view frame, const Peer& peer, bool truncated);
+  // A connection whose PROXY header is missing or malformed (it is closed).
+  void proxy_header_failed(const std::string& peer_ip, const std::string& why);
   void after_read();
   struct Metrics;
   Metrics& metrics() { return *metrics_; }
@@ -76,7 +87,7 @@ class SocketSource final : public Source {
   Event& new_event();
   void add_text(std::string_view text);
   void add_json(std::string_view text, bool truncated);
-  void finish_event(Event& e, std::string_view peer_ip, uint16_t peer_port, bool truncated);
+  void finish_event(Event& e, const Peer& peer, bool truncated);
   void flush();
   void arm_udp();
   void add_datagram(std::string_view data, std::string_view peer_ip, bool truncated);

@@ -283,9 +283,7 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
   so.no_delay = true;  // RELP acks (and nothing else we send) must not wait for Nagle
   impl_->handover.use_listener(so);
   if (use_tls) {
-    net::TlsServerOptions t{ctx.resolve(options_.tls.cert_file), ctx.resolve(options_.tls.key_file),
-                            ctx.resolve(options_.tls.ca_file),
-                            options_.tls.verify_client, {}};
+    net::TlsServerOptions t = tls_server_options(options_.tls, ctx);
     auto tls = net::make_tls_server_context(t);
     if (!tls) return unexpected(tls.error());
     so.tls = *tls;

@@ -33,7 +33,8 @@ class SyslogSource final : public Source {
       "Syslog server: RFC 5424/3164 over UDP, TCP, TLS or RELP.";
 
   struct TlsOptions {
-    std::string cert_file, key_file, ca_file;
+    std::string cert_file, key_file, key_passphrase, ca_file;
+    std::vector<std::string> protocols, ciphers;
     bool verify_client = false;
     static void describe(config::Schema<TlsOptions>& s);
   };

@@ -10,6 +10,8 @@
 #include "core/event_batch.h"
 #include "core/json.h"
 #include "sources/socket/socket_source.h"
+#include "support/net_util.h"
+#include "support/recording_output.h"
 #include "support/temp_dir.h"
 #include "support/tls_test_certs.h"
 #include "support/wait.h"
@@ -201,13 +203,13 @@ output {
 
 TEST(ConfToPipelineTest, UnsupportedSettingsAreErrorsNeverIgnored) {
   auto l = load("input {\n  udp { port => 1 source_ip_fieldname => \"ip\" }\n  syslog { timezone => \"UTC\" }\n"
-                "  tcp { port => 1 proxy_protocol => true }\n}\n"
+                "  tcp { port => 1 dns_reverse_lookup_enabled => true }\n}\n"
                 "output { file { path => \"/tmp/x\" gzip => true codec => line } }");
   EXPECT_NE(l.problems.find("p.conf:2: input plugin 'udp': setting 'source_ip_fieldname' is not supported"),
             std::string::npos) << l.problems;
   EXPECT_NE(l.problems.find("p.conf:3: input plugin 'syslog': setting 'timezone' is not supported"),
             std::string::npos) << l.problems;
-  EXPECT_NE(l.problems.find("p.conf:4: input plugin 'tcp': setting 'proxy_protocol' is not supported"),
+  EXPECT_NE(l.problems.find("p.conf:4: input plugin 'tcp': setting 'dns_reverse_lookup_enabled' is not supported"),
             std::string::npos) << l.problems;
   EXPECT_NE(l.problems.find("p.conf:6: output plugin 'file': setting 'gzip' is not supported"),
             std::string::npos) << l.problems;
@@ -308,6 +310,95 @@ TEST(ConfToPipelineTest, TcpSslSettingsServeTls) {
   EXPECT_TRUE(testing::wait_until([&] { return out.events.load() == 1; }, std::chrono::seconds(5), "the line"));
   thread.request_stop();
   source->interrupt();
+}
+
+// ssl_key_passphrase, ssl_supported_protocols and ssl_cipher_suites of the tcp input reach the
+// socket source: the encrypted key loads, and openssl s_client gets TLS 1.3 only.
+TEST(ConfToPipelineTest, TcpSslPassphraseProtocolsAndCiphersServeTls) {
+  testing::TempDir dir;
+  testing::make_certs(dir);
+  testing::make_encrypted_server_key(dir, "conf-pw");
+  auto l = load("input { tcp { host => \"127.0.0.1\" port => 0 ssl_enable => true ssl_cert => \"" +
+                (dir / "server.pem").string() + "\" ssl_key => \"" + (dir / "server_enc.key").string() +
+                "\" ssl_key_passphrase => \"conf-pw\" ssl_supported_protocols => [\"TLSv1.3\"]"
+                " ssl_cipher_suites => [\"TLS_AES_256_GCM_SHA384\"] } }\noutput { stdout { } }");
+  ASSERT_EQ(l.problems, "");
+  Metrics metrics;
+  BuildContext ctx{"tls", metrics, "/tmp/none", "/tmp", "node"};
+  auto built = l.cfg.sources.at(0).build(ctx);
+  ASSERT_TRUE(built) << built.error().message;
+  auto* source = static_cast<sources::SocketSource*>(built->get());
+  struct Discard final : SourceOutput {
+    std::shared_ptr<BatchPool> pool = BatchPool::create();
+    BatchPtr new_batch() override { return pool->acquire(); }
+    bool send(BatchPtr) override { return true; }
+  } out;
+  std::jthread thread([&](std::stop_token st) {
+    SourceContext sc{"tls", st, out};
+    source->run(sc);
+  });
+  std::string log;
+  EXPECT_TRUE(testing::openssl_handshake(source->port(), {"-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384"}, &log)) << log;
+  EXPECT_FALSE(testing::openssl_handshake(source->port(), {"-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"}, &log)) << log;
+  EXPECT_FALSE(testing::openssl_handshake(source->port(), {"-tls1_2"}, &log)) << log;
+  thread.request_stop();
+  source->interrupt();
+}
+
+// Unknown protocols and ciphers OpenSSL does not accept are errors at validate, at their lines,
+// on the tcp input (the socket source's tls map) and on the beats input (its own ssl_* options).
+TEST(ConfToPipelineTest, BadSslProtocolsAndCiphersAreErrorsAtTheirLines) {
+  auto l = load(R"(input {
+  tcp { port => 5000 ssl_enable => true ssl_cert => "c.pem" ssl_key => "k.pem"
+    ssl_supported_protocols => ["TLSv1.2", "TLSv1.0"] }
+  tcp { port => 5001 ssl_enable => true ssl_cert => "c.pem" ssl_key => "k.pem"
+    ssl_cipher_suites => ["TLS_AES_256_GCM_SHA384", "NO_SUCH_CIPHER"] }
+  beats { port => 5044 ssl_enabled => true ssl_certificate => "c.pem" ssl_key => "k.pem"
+    ssl_supported_protocols => ["TLSv1.1", "TLSv1.3"] }
+  beats { port => 5045 ssl_enabled => true ssl_certificate => "c.pem" ssl_key => "k.pem"
+    ssl_key_passphrase => "x"
+    ssl_cipher_suites => "BOGUS-CIPHER" }
+  tcp { port => 5002 ssl_enable => true ssl_cert => "c.pem" ssl_key => "k.pem"
+    ssl_key_passphrase => "x" ssl_supported_protocols => "TLSv1.3" ssl_cipher_suites => ["TLS_AES_128_GCM_SHA256"] }
+}
+output { stdout { } })");
+  for (const char* want : {"p.conf:3: input plugin 'tcp': tls: protocols: unknown protocol 'TLSv1.0'",
+                           "p.conf:5: input plugin 'tcp': tls: ciphers: OpenSSL knows no cipher 'NO_SUCH_CIPHER'",
+                           "p.conf:7: input plugin 'beats': ssl_supported_protocols: give consecutive versions",
+                           "p.conf:10: input plugin 'beats': ssl_cipher_suites: OpenSSL knows no cipher 'BOGUS-CIPHER'"})
+    EXPECT_NE(l.problems.find(want), std::string::npos) << want << "\n" << l.problems;
+  EXPECT_EQ(l.problems.find("p.conf:9:"), std::string::npos) << l.problems;
+  EXPECT_EQ(l.problems.find("p.conf:11:"), std::string::npos) << l.problems;
+  EXPECT_EQ(l.problems.find("p.conf:12:"), std::string::npos) << l.problems;
+}
+
+// proxy_protocol => true: the client a PROXY v1 header names is the event's host, as in
+// Logstash's tcp input; with ssl_enable it is an error at its line.
+TEST(ConfToPipelineTest, TcpProxyProtocolTakesTheClientFromTheHeader) {
+  auto l = load("input { tcp { host => \"127.0.0.1\" port => 0 proxy_protocol => true } }\noutput { stdout { } }");
+  ASSERT_EQ(l.problems, "");
+  Metrics metrics;
+  BuildContext ctx{"pp", metrics, "/tmp/none", "/tmp", "node"};
+  auto built = l.cfg.sources.at(0).build(ctx);
+  ASSERT_TRUE(built) << built.error().message;
+  auto* source = static_cast<sources::SocketSource*>(built->get());
+  testing::JsonRecordingOutput out;
+  std::jthread thread([&](std::stop_token st) {
+    SourceContext sc{"pp", st, out};
+    source->run(sc);
+  });
+  int fd = testing::tcp_connect(source->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::send_all(fd, "PROXY TCP6 2001:db8::5 2001:db8::1 4242 514\r\nproxied\n"));
+  ASSERT_TRUE(testing::wait_until([&] { return out.count() == 1; }, std::chrono::seconds(5), "the line"));
+  EXPECT_NE(out.events()[0].find(R"("host":"2001:db8::5","port":4242)"), std::string::npos) << out.events()[0];
+  ::close(fd);
+  thread.request_stop();
+  source->interrupt();
+  auto bad = load("input { tcp { port => 5000 ssl_enable => true ssl_cert => \"c.pem\" ssl_key => \"k.pem\"\n"
+                  "  proxy_protocol => true } }\noutput { stdout { } }");
+  EXPECT_NE(bad.problems.find("p.conf:2: input plugin 'tcp': proxy_protocol: needs mode tcp without tls"),
+            std::string::npos) << bad.problems;
 }
 
 TEST(ConfToPipelineTest, LineDelimiterNewlineIsAccepted) {

@@ -297,5 +297,112 @@ TEST(SocketSourceTest, TlsSendsTheExtraChainCertificates) {
   }
 }
 
+// An encrypted key with its passphrase serves TLS; with a wrong one the build fails, naming it.
+TEST(SocketSourceTest, TlsKeyPassphraseDecryptsTheKey) {
+  testing::TempDir dir;
+  testing::make_certs(dir);
+  testing::make_encrypted_server_key(dir, "pw-42");
+  for (std::string pass : {"pw-42", "not-it"}) {
+    Metrics metrics;
+    BuildContext ctx{"tls", metrics, {}, dir.path(), "node1"};
+    auto o = options("tcp", "newline", "text");
+    o.address = "127.0.0.1:0";
+    o.tls.enabled = true;
+    o.tls.cert_file = "server.pem";
+    o.tls.key_file = "server_enc.key";
+    o.tls.key_passphrase = pass;
+    auto built = SocketSource::build(o, ctx);
+    if (pass == "not-it") {
+      ASSERT_FALSE(built);
+      EXPECT_TRUE(has(built.error().message, "server_enc.key")) << built.error().message;
+      continue;
+    }
+    ASSERT_TRUE(built) << built.error().message;
+    auto* source = static_cast<SocketSource*>(built->get());
+    RecordingOutput out;
+    std::jthread thread([&](std::stop_token st) {
+      SourceContext sc{"tls", st, out};
+      source->run(sc);
+    });
+    EXPECT_TRUE(testing::send_tls(source->port(), dir, false, "encrypted key\n"));
+    EXPECT_TRUE(wait_until([&] { return out.count() == 1; }, 5s, "the tls line"));
+    thread.request_stop();
+    source->interrupt();
+  }
+}
+
+// What the real openssl s_client can negotiate with tls.protocols and tls.ciphers.
+TEST(SocketSourceTest, TlsProtocolsAndCiphersLimitWhatClientsNegotiate) {
+  testing::TempDir dir;
+  testing::make_certs(dir);
+  struct Case {
+    std::vector<std::string> protocols, ciphers, client_args;
+    bool handshake;
+  };
+  const std::vector<Case> cases = {
+      {{}, {}, {"-tls1_2"}, true},
+      {{}, {}, {"-tls1_3"}, true},
+      {{}, {}, {"-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"}, false},  // default: TLS 1.2 and 1.3
+      // TLS 1.1 needs OpenSSL's security level 0 on both sides (SHA-1 signatures).
+      {{"TLSv1.1", "TLSv1.2"}, {"DEFAULT:@SECLEVEL=0"}, {"-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"}, true},
+      {{"TLSv1.3"}, {}, {"-tls1_2"}, false},
+      {{"TLSv1.3"}, {}, {"-tls1_3"}, true},
+      {{"TLSv1.2"}, {}, {"-tls1_3"}, false},
+      {{"TLSv1.2"}, {}, {"-tls1_2"}, true},
+      {{}, {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}, {"-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"}, false},
+      {{}, {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}, {"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"}, true},
+      {{}, {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}, {"-tls1_3"}, false},  // no TLS 1.3 suite named
+      {{}, {"TLS_AES_256_GCM_SHA384"}, {"-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"}, false},
+      {{}, {"TLS_AES_256_GCM_SHA384"}, {"-tls1_3", "-ciphersuites", "TLS_AES_256_GCM_SHA384"}, true},
+      {{}, {"TLS_AES_256_GCM_SHA384"}, {"-tls1_2"}, false},  // no TLS 1.2 cipher named
+  };
+  for (const auto& c : cases) {
+    auto o = options("tcp", "newline", "text");
+    o.tls.enabled = true;
+    o.tls.cert_file = (dir / "server.pem").string();
+    o.tls.key_file = (dir / "server.key").string();
+    o.tls.protocols = c.protocols;
+    o.tls.ciphers = c.ciphers;
+    RunningSocket r(o);
+    std::string log;
+    std::string what = ::testing::PrintToString(c.protocols) + " " + ::testing::PrintToString(c.ciphers) +
+                       " " + ::testing::PrintToString(c.client_args);
+    EXPECT_EQ(testing::openssl_handshake(r.port(), c.client_args, &log), c.handshake) << what << "\n" << log;
+  }
+}
+
+// PROXY protocol v1 and v2 headers as HAProxy sends them (the v2 one in two writes): the
+// client they name is host and port, the address it reached proxy_host and proxy_port, as
+// Logstash's tcp input with proxy_protocol. A connection without a header is closed and counted.
+TEST(SocketSourceTest, ProxyProtocolHeadersNameTheClient) {
+  auto o = options("tcp", "newline", "text");
+  o.proxy_protocol = true;
+  RunningSocket r(o);
+  int v1 = testing::tcp_connect(r.port());
+  ASSERT_GE(v1, 0);
+  ASSERT_TRUE(testing::send_all(v1, "PROXY TCP4 192.0.2.1 198.51.100.2 56324 5140\r\nvia v1\n"));
+  ASSERT_TRUE(r.wait_for(1));
+  int v2 = testing::tcp_connect(r.port());
+  ASSERT_GE(v2, 0);
+  std::string header = std::string("\r\n\r\n\0\r\nQUIT\n", 12) + std::string("\x21\x11\x00\x0c", 4) +
+                       std::string("\xc0\x00\x02\x0a\xc6\x33\x64\x07\x9c\x40\x17\x70", 12);
+  ASSERT_TRUE(testing::send_all(v2, header.substr(0, 10)));
+  ASSERT_TRUE(wait_until([&] { return r.metric("logferry_socket_connections_accepted_total") >= 2; }, 5s, "v2 accepted"));
+  ASSERT_TRUE(testing::send_all(v2, header.substr(10) + "via v2\n"));
+  ASSERT_TRUE(r.wait_for(2));
+  auto ev = r.out().events();
+  EXPECT_TRUE(has(ev[0], R"("message":"via v1")")) << ev[0];
+  EXPECT_TRUE(has(ev[0], R"("host":"192.0.2.1","port":56324,"proxy_host":"198.51.100.2","proxy_port":5140)")) << ev[0];
+  EXPECT_TRUE(has(ev[1], R"("message":"via v2")")) << ev[1];
+  EXPECT_TRUE(has(ev[1], R"("host":"192.0.2.10","port":40000,"proxy_host":"198.51.100.7","proxy_port":6000)")) << ev[1];
+  int bare = testing::tcp_connect(r.port());
+  ASSERT_GE(bare, 0);
+  ASSERT_TRUE(testing::send_all(bare, "no header here\n"));
+  EXPECT_EQ(testing::read_until_closed(bare), "");
+  EXPECT_EQ(r.metric("logferry_socket_proxy_header_failures_total"), 1);
+  EXPECT_EQ(r.out().count(), 2u);
+  for (int fd : {v1, v2, bare}) ::close(fd);
+}
+
 }  // namespace
 }  // namespace logferry::sources

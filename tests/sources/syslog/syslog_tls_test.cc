@@ -108,5 +108,38 @@ TEST(SyslogTlsTest, MissingCertificateIsABuildError) {
   EXPECT_NE(built.error().message.find("nope.pem"), std::string::npos) << built.error().message;
 }
 
+// The shared TLS server settings on mode tls: an encrypted key with its passphrase, TLS 1.3
+// only (the real openssl s_client with -tls1_2 is refused), and a syslog line over TLS 1.3.
+TEST(SyslogTlsTest, EncryptedKeyAndTls13Only) {
+  testing::TempDir dir;
+  make_certs(dir);
+  testing::make_encrypted_server_key(dir, "syslog-pw");
+  Metrics metrics;
+  BuildContext bctx{"tls_test", metrics, {}, dir.path(), "node1"};
+  SyslogSource::Options o;
+  o.mode = "tls";
+  o.address = "127.0.0.1:0";
+  o.tls.cert_file = "server.pem";
+  o.tls.key_file = "server_enc.key";
+  o.tls.key_passphrase = "syslog-pw";
+  o.tls.protocols = {"TLSv1.3"};
+  auto built = SyslogSource::build(o, bctx);
+  ASSERT_TRUE(built) << built.error().message;
+  auto* source = static_cast<SyslogSource*>(built->get());
+  CollectingOutput out;
+  std::jthread thread([&](std::stop_token st) {
+    SourceContext sc{"tls_test", st, out};
+    source->run(sc);
+  });
+  std::string log;
+  EXPECT_FALSE(testing::openssl_handshake(source->port(), {"-tls1_2"}, &log)) << log;
+  EXPECT_TRUE(testing::openssl_handshake(source->port(), {"-tls1_3"}, &log)) << log;
+  EXPECT_TRUE(send_tls(source->port(), dir, false, "<13>1 2024-01-01T00:00:00Z h app - - - over 1.3\n"));
+  EXPECT_TRUE(wait_until([&] { return out.count() == 1; }, 5s, "the message"));
+  EXPECT_NE(out.text().find("over 1.3"), std::string::npos) << out.text();
+  thread.request_stop();
+  source->interrupt();
+}
+
 }  // namespace
 }  // namespace logferry::sources
