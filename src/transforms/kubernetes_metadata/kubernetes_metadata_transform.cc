@@ -77,12 +77,7 @@ KubernetesMetadataTransform::KubernetesMetadataTransform(const Options& o,
       counters_(counters),
       namespace_field_(FieldPath::parse(o.namespace_field)),
       pod_field_(FieldPath::parse(o.pod_field)),
-      labels_path_(FieldPath::parse("[kubernetes][labels]")),
-      annotations_path_(FieldPath::parse("[kubernetes][annotations]")),
-      namespace_labels_path_(FieldPath::parse("[kubernetes][namespace_labels]")),
-      node_path_(FieldPath::parse("[kubernetes][node]")),
-      owner_kind_path_(FieldPath::parse("[kubernetes][owner][kind]")),
-      owner_name_path_(FieldPath::parse("[kubernetes][owner][name]")),
+      kubernetes_path_(FieldPath::parse("[kubernetes]")),
       labels_{o.labels, o.include_labels, o.exclude_labels},
       annotations_{o.annotations, o.include_annotations, o.exclude_annotations},
       namespace_labels_{o.namespace_labels, o.include_labels, o.exclude_labels},
@@ -124,17 +119,23 @@ KubernetesMetadataTransform::Verdict KubernetesMetadataTransform::enrich(Event& 
   const k8s::PodMetadata* pod = lookup(ns->as_string(), name->as_string(), batch);
   if (pod == nullptr) return Verdict::kUnmatched;
   if (excluded(*pod)) return Verdict::kDrop;
-  if (labels_.enabled) e.set(labels_path_, Value::object(map_of(e, pod->labels, labels_)));
-  if (annotations_.enabled) e.set(annotations_path_, Value::object(map_of(e, pod->annotations, annotations_)));
+  // One walk to `kubernetes`, then its children set directly (a path walk per field was
+  // most of this transform's cost).
+  Object& k = kubernetes_object(e);
+  if (labels_.enabled) k.set("labels", Value::object(map_of(e, pod->labels, labels_)));
+  if (annotations_.enabled) k.set("annotations", Value::object(map_of(e, pod->annotations, annotations_)));
   if (namespace_labels_.enabled) {
     if (const auto* n = lookup_namespace(pod->ns, batch)) {
-      e.set(namespace_labels_path_, Value::object(map_of(e, n->labels, namespace_labels_)));
+      k.set("namespace_labels", Value::object(map_of(e, n->labels, namespace_labels_)));
     }
   }
-  if (!pod->node.empty()) e.set(node_path_, Value::string(pod->node));
+  if (!pod->node.empty()) k.set("node", Value::string(pod->node));
   if (!pod->owner_kind.empty()) {
-    e.set(owner_kind_path_, Value::string(pod->owner_kind));
-    e.set(owner_name_path_, Value::string(pod->owner_name));
+    Object* owner = e.new_object();
+    owner->fields.reserve(2);
+    owner->fields.push_back({"kind", Value::string(pod->owner_kind)});
+    owner->fields.push_back({"name", Value::string(pod->owner_name)});
+    k.set("owner", Value::object(owner));
   }
   return Verdict::kEnriched;
 }
@@ -169,6 +170,14 @@ const k8s::NamespaceMetadata* KubernetesMetadataTransform::lookup_namespace(std:
     namespace_retained_seq_ = batch_seq_;
   }
   return namespace_.get();
+}
+
+Object& KubernetesMetadataTransform::kubernetes_object(Event& e) const {
+  Value* v = e.find(kubernetes_path_);
+  if (v != nullptr && v->is_object()) return *v->as_object();
+  Object* o = e.new_object();
+  e.set(kubernetes_path_, Value::object(o));
+  return *o;
 }
 
 Object* KubernetesMetadataTransform::map_of(const Event& e, const k8s::StringPairs& pairs,

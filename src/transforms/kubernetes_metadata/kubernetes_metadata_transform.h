@@ -70,14 +70,14 @@ class KubernetesMetadataTransform final : public Transform {
   Verdict enrich(Event& e, EventBatch& batch);
   const k8s::PodMetadata* lookup(std::string_view ns, std::string_view pod, EventBatch& batch);
   const k8s::NamespaceMetadata* lookup_namespace(std::string_view ns, EventBatch& batch);
+  Object& kubernetes_object(Event& e) const;
   Object* map_of(const Event& e, const k8s::StringPairs& pairs, const KeyFilter& filter) const;
   bool excluded(const k8s::PodMetadata& pod) const;
 
   std::shared_ptr<k8s::MetadataWatcher> watcher_;
   Counters counters_;
   FieldPath namespace_field_, pod_field_;
-  FieldPath labels_path_, annotations_path_, namespace_labels_path_, node_path_, owner_kind_path_,
-      owner_name_path_;
+  FieldPath kubernetes_path_;
   KeyFilter labels_, annotations_, namespace_labels_;
   std::string exclude_annotation_;
   std::vector<std::string> exclude_namespaces_;
