@@ -7,6 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <simdjson.h>
+
+#include <map>
+
 #include "support/child_process.h"
 #include "support/kube_api_test_server.h"
 #include "support/net_util.h"
@@ -142,6 +146,92 @@ TEST_F(KubernetesMetadataIntegrationTest, WithTheApiDownLinesStillFlowAndAreLabe
   cri(log_of("db-0"), "api is back");
   ASSERT_TRUE(wait_until([&] { return out("db").find("api is back") != std::string::npos; }));
   EXPECT_EQ(out("db"), "StatefulSet/db payments api is back\n");
+}
+
+// One JSON object of string values ({"k": "v", ...}) as a map, however its writer ordered or
+// escaped it (rsyslog's json-c writes "\/").
+std::map<std::string, std::string> string_map(const std::string& json) {
+  std::map<std::string, std::string> out;
+  simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(json).get(obj) != simdjson::SUCCESS) return {{"<not a JSON object>", json}};
+  for (auto field : obj) {
+    std::string_view v;
+    out[std::string(field.key)] = field.value.get(v) == simdjson::SUCCESS ? std::string(v) : "<not a string>";
+  }
+  return out;
+}
+
+std::vector<std::string> split_tabs(std::string line) {
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1)
+    out.push_back(line.substr(start, tab - start));
+  out.push_back(line.substr(start));
+  return out;
+}
+
+// rsyslog's mmkubernetes, pointed at the same stand-in, is the peer: for the same pod both
+// must give the same labels, annotations, namespace labels and node (mmkubernetes with
+// de_dot off and every annotation selected; by default it rewrites dots in keys and adds none).
+TEST_F(KubernetesMetadataIntegrationTest, LabelsAnnotationsNamespaceLabelsAndNodeAreThoseRsyslogsMmkubernetesGives) {
+  if (!have_mmkubernetes()) GTEST_SKIP() << "rsyslog's mmkubernetes is not in .peers (scripts/install-peers.sh)";
+  api_.put_pod(KubeApiTestServer::pod_json(
+      "shop", "api-6f7d8c9b5-zzzzz", "node-1", "u9",
+      {{"app", "api"}, {"app.kubernetes.io/name", "api"}, {"app.kubernetes.io/part-of", "shop"},
+       {"pod-template-hash", "6f7d8c9b5"}},
+      {{"prometheus.io/port", "9090"}, {"kubectl.kubernetes.io/restartedAt", "2026-12-01T10:00:00Z"}},
+      "ReplicaSet", "api-6f7d8c9b5"));
+  cri(log_of("api-6f7d8c9b5-zzzzz"), "compare me");
+  const std::string d = dir_.path().string();
+  dir_.write("token", "test-token");
+  auto rsyslog_conf = dir_.write("rsyslog.conf",
+      "global(workDirectory=\"" + d + "\")\nmodule(load=\"imfile\")\nmodule(load=\"mmkubernetes\")\n"
+      "input(type=\"imfile\" file=\"" + d + "/logs/api-*.log\" tag=\"k8s\" addmetadata=\"on\")\n"
+      "action(type=\"mmkubernetes\" kubernetesurl=\"" + api_.url() + "\" tokenfile=\"" + d + "/token\"\n"
+      "       de_dot=\"off\" annotation_match=[\".\"]\n"
+      "       filenamerules=\"rule=:" + d + "/logs/%pod_name:char-to:_%_%namespace_name:char-to:_%_"
+      "%container_name_and_id:char-to:.%.log\")\n"
+      "template(name=\"t\" type=\"string\" string=\"%$!kubernetes!labels%\t%$!kubernetes!annotations%\t"
+      "%$!kubernetes!namespace_labels%\t%$!kubernetes!host%\\n\")\n"
+      "action(type=\"omfile\" file=\"" + d + "/rsyslog.out\" template=\"t\")\n");
+  ChildProcess rsyslogd({{rsyslogd_path().string(), "-n", "-M", rsyslog_module_dir().string(), "-f",
+                          rsyslog_conf.string(), "-i", d + "/rsyslog.pid"},
+                         {}, dir_.path(), "rsyslogd"});
+  auto logferry_conf = dir_.write("compare.yaml", R"(
+data_dir: ./data-compare
+sources:
+  containers: {type: kubernetes_logs, include: ["./logs/api-*.log"]}
+transforms:
+  metadata: {type: kubernetes_metadata, inputs: [containers], kubeconfig: ./kubeconfig}
+sinks:
+  out:
+    type: file
+    inputs: [metadata]
+    path: ./logferry.out
+    format: "%{[kubernetes][labels]}	%{[kubernetes][annotations]}	%{[kubernetes][namespace_labels]}	%{[kubernetes][node]}"
+)");
+  ChildProcess logferry({.argv = {LOGFERRY_BINARY, "run", "-c", logferry_conf.string()},
+                         .env = {{"NODE_NAME", "node-1"}},
+                         .output_dir = dir_.path(),
+                         .name = "logferry-compare"});
+  auto has_line = [&](const char* file) { return read(dir_ / file).find('\n') != std::string::npos; };
+  ASSERT_TRUE(wait_until([&] { return has_line("rsyslog.out"); }, std::chrono::seconds(20), "rsyslog's line"))
+      << rsyslogd.err();
+  ASSERT_TRUE(wait_until([&] { return has_line("logferry.out"); }, std::chrono::seconds(20), "logferry's line"))
+      << logferry.err();
+  auto theirs = split_tabs(read(dir_ / "rsyslog.out"));
+  auto ours = split_tabs(read(dir_ / "logferry.out"));
+  ASSERT_EQ(theirs.size(), 4u) << read(dir_ / "rsyslog.out");
+  ASSERT_EQ(ours.size(), 4u) << read(dir_ / "logferry.out");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(string_map(ours[i]), string_map(theirs[i])) << "field " << i << ": ours " << ours[i] << " theirs " << theirs[i];
+  }
+  EXPECT_EQ(string_map(ours[0]).at("app.kubernetes.io/part-of"), "shop");
+  EXPECT_EQ(ours[3], theirs[3]);
+  EXPECT_EQ(ours[3], "node-1");
+  std::printf("mmkubernetes: %s\n", read(dir_ / "rsyslog.out").c_str());
 }
 
 }  // namespace
