@@ -95,6 +95,8 @@ bool ResourceWatch::list(std::stop_token& stop) {
     return false;
   }
   handlers_.end_list();
+  // A page of 500 pods grew the parser to megabytes; watch lines are one object each.
+  parser_ = simdjson::dom::parser();
   recovered();
   return true;
 }
