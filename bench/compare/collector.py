@@ -25,7 +25,9 @@ ALL = ["raw", "logferry", "rsyslog", "syslog-ng", "syslog-ng-tuned"]
 EXTRA = ["logferry-stdin",  # harness self-test: files piped into logferry's stdin source
          # issue 10's transforms on the same path: their cost per event, and peak RSS with the
          # API stand-in holding the corpus's pods plus --extra-pods on this node
-         "logferry-multiline", "logferry-metadata", "logferry-both"]
+         "logferry-multiline", "logferry-metadata", "logferry-both",
+         # the full Kubernetes mapping (four header templates, structured data)
+         "logferry-k8s-mapping"]
 WITH_API = ("logferry-metadata", "logferry-both")
 API_PROCS: list[subprocess.Popen] = []
 
@@ -254,7 +256,7 @@ def report(size_label: str, m: dict, sums: dict[str, bl.Summary], runs: int) -> 
         bl.print_table("Ratios (other / logferry: > 1 means logferry is faster / cheaper / smaller)",
                        ratio_rows, ("", "wall", "CPU s", "peak RSS"))
         cost_rows = []
-        for variant in ("logferry-multiline", "logferry-metadata", "logferry-both"):
+        for variant in ("logferry-k8s-mapping", "logferry-multiline", "logferry-metadata", "logferry-both"):
             v = sums.get(variant)
             if not v or not v.good():
                 continue
@@ -264,7 +266,7 @@ def report(size_label: str, m: dict, sums: dict[str, bl.Summary], runs: int) -> 
                               bl.fmt(extra_cpu * 1e9 / events if events else None, ",.0f"),
                               bl.fmt(v.median("peak_rss_mib") - lf.median("peak_rss_mib"), "+.1f")))
         if cost_rows:
-            bl.print_table("Cost of issue 10's transforms (same corpus and sink as logferry)",
+            bl.print_table("Cost of logferry's variants (same corpus and receiver as logferry)",
                            cost_rows, ("", "CPU s / logferry's", "extra CPU ns per event", "extra peak RSS MiB"))
     else:
         raw = sums.get("raw")
