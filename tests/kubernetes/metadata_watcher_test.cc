@@ -177,7 +177,11 @@ TEST(MetadataWatcher, FiveThousandPodsAreListedInPagesAndHeldInBoundedMemory) {
   // logferry-metadata measures the collector alone).
   std::printf("5,000 pods cached: resident grew by %ld KiB (%ld bytes per pod, the stand-in's included)\n",
               grown, grown * 1024 / 5000);
+#if defined(__SANITIZE_ADDRESS__)
+  (void)grown;  // ASan's redzones and quarantine make resident memory no measure
+#else
   EXPECT_LT(grown, 64 * 1024);  // far below: a bound against a leak per pod or page
+#endif
   int pages = 0;
   for (const auto& r : f.server.requests()) pages += !r.watch && r.target.find("/api/v1/pods?") != std::string::npos;
   EXPECT_GE(pages, 10);  // 500 per page
