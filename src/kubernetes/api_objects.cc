@@ -77,7 +77,8 @@ std::shared_ptr<PodMetadata> decode_pod(simdjson::dom::element e) {
     for (simdjson::dom::element owner : owners) {
       bool controller = false;
       if (owner["controller"].get(controller) != simdjson::SUCCESS) controller = false;
-      if (controller) resolve_owner(*pod, string_at(owner, "/kind"), string_at(owner, "/name"));
+      std::string kind = string_at(owner, "/kind"), name = string_at(owner, "/name");
+      if (controller && !kind.empty() && !name.empty()) resolve_owner(*pod, kind, name);
     }
   }
   return pod;

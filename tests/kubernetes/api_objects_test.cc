@@ -67,6 +67,14 @@ TEST(ApiObjects, APodWithoutControllerOrLabelsHasEmptyFields) {
   EXPECT_TRUE(pod->node.empty());
 }
 
+TEST(ApiObjects, AControllerReferenceWithoutKindOrNameIsNoOwner) {
+  // Found by kubernetes_object_fuzz: {"kind": "Job"} alone made the owner "Job/".
+  auto pod = decode(R"({"metadata": {"name": "p", "namespace": "n", "ownerReferences": [
+      {"kind": "Job", "controller": true}, {"name": "x", "controller": true}]}})");
+  EXPECT_TRUE(pod->owner_kind.empty());
+  EXPECT_TRUE(pod->owner_name.empty());
+}
+
 TEST(ApiObjects, ANamespaceKeepsItsLabels) {
   simdjson::dom::parser parser;
   simdjson::dom::element e;
