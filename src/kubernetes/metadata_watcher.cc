@@ -96,6 +96,12 @@ ResourceWatch::Handlers MetadataWatcher::pod_handlers() {
             cache_.expire(Clock::now());
             cached_pods_.set(static_cast<int64_t>(cache_.pods()));
           },
+      // Deleted pods also expire on a quiet node, where only bookmarks arrive.
+      .bookmarked =
+          [this] {
+            cache_.expire(Clock::now());
+            cached_pods_.set(static_cast<int64_t>(cache_.pods()));
+          },
   };
 }
 
@@ -119,6 +125,7 @@ ResourceWatch::Handlers MetadataWatcher::namespace_handlers() {
             }
             cached_namespaces_.set(static_cast<int64_t>(cache_.namespaces()));
           },
+      .bookmarked = {},
   };
 }
 

@@ -159,7 +159,11 @@ ResourceWatch::Outcome ResourceWatch::on_watch_line(std::string_view line) {
   counters_.watch_events.add();
   std::string_view rv = string_at(object, "/metadata/resourceVersion");
   if (!rv.empty()) resource_version_ = std::string(rv);
-  if (type == "ADDED" || type == "MODIFIED" || type == "DELETED") handlers_.changed(type, object);
+  if (type == "ADDED" || type == "MODIFIED" || type == "DELETED") {
+    handlers_.changed(type, object);
+  } else if (type == "BOOKMARK" && handlers_.bookmarked) {
+    handlers_.bookmarked();
+  }
   recovered();
   return Outcome::kResume;
 }

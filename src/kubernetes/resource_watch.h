@@ -30,6 +30,8 @@ class ResourceWatch {
     std::function<void()> end_list;
     // type: ADDED, MODIFIED or DELETED.
     std::function<void(std::string_view type, simdjson::dom::element object)> changed;
+    // A BOOKMARK: nothing changed, time passed (the API sends one about every minute).
+    std::function<void()> bookmarked;
   };
   struct Counters {
     Counter& request_errors;

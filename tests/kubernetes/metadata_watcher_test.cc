@@ -111,6 +111,20 @@ TEST(MetadataWatcher, BookmarksMoveTheResourceVersionWithoutChangingTheCache) {
   EXPECT_EQ(f.label(*w, "shop", "a"), "web");
 }
 
+TEST(MetadataWatcher, OnAQuietNodeADeletedPodExpiresWithTheNextBookmark) {
+  Fixture f;
+  f.server.put_pod(pod("a", "node-1"));
+  auto w = f.watch(f.settings());
+  ASSERT_TRUE(w->wait_synced(seconds(10)));
+  ASSERT_TRUE(wait_until([&] { return f.server.open_watches() >= 2; }));
+  f.server.delete_pod("shop", "a");
+  ASSERT_TRUE(wait_until([&] { return f.counter("logferry_kubernetes_metadata_watch_events_total") >= 1; }));
+  std::this_thread::sleep_for(milliseconds(350));  // past the grace, on purpose
+  EXPECT_NE(w->cache().pod("shop", "a"), nullptr);  // nothing has come since the DELETED
+  f.server.send_bookmarks();
+  ASSERT_TRUE(wait_until([&] { return w->cache().pod("shop", "a") == nullptr; }, seconds(10), "expired"));
+}
+
 TEST(MetadataWatcher, TheApiDownAtStartIsRetriedAndCountedUntilItComes) {
   Fixture f;
   f.server.put_pod(pod("a", "node-1"));
