@@ -40,8 +40,7 @@ std::shared_ptr<MetadataWatcher> MetadataWatcher::shared(const Settings& setting
 }
 
 MetadataWatcher::MetadataWatcher(const Settings& settings, Metrics& metrics)
-    : settings_(settings),
-      cache_(settings.cache),
+    : cache_(settings.cache),
       cached_pods_(metrics.gauge("logferry_kubernetes_metadata_cached_pods",
                                  "Pods in the cache (deleted ones kept for the grace period included)",
                                  {{"api_server", settings.api.server}})),
@@ -73,6 +72,11 @@ MetadataWatcher::~MetadataWatcher() {
   namespace_thread_.request_stop();
 }
 
+void MetadataWatcher::pods_changed() {
+  cache_.expire(MetadataCache::Clock::now());
+  cached_pods_.set(static_cast<int64_t>(cache_.pods()));
+}
+
 ResourceWatch::Handlers MetadataWatcher::pod_handlers() {
   using Clock = MetadataCache::Clock;
   return {
@@ -82,8 +86,7 @@ ResourceWatch::Handlers MetadataWatcher::pod_handlers() {
           [this] {
             cache_.replace_pods(std::move(listing_pods_), Clock::now());
             listing_pods_ = {};
-            cache_.expire(Clock::now());
-            cached_pods_.set(static_cast<int64_t>(cache_.pods()));
+            pods_changed();
           },
       .changed =
           [this](std::string_view type, simdjson::dom::element e) {
@@ -93,15 +96,10 @@ ResourceWatch::Handlers MetadataWatcher::pod_handlers() {
             } else {
               cache_.put_pod(std::move(pod));
             }
-            cache_.expire(Clock::now());
-            cached_pods_.set(static_cast<int64_t>(cache_.pods()));
+            pods_changed();
           },
       // Deleted pods also expire on a quiet node, where only bookmarks arrive.
-      .bookmarked =
-          [this] {
-            cache_.expire(Clock::now());
-            cached_pods_.set(static_cast<int64_t>(cache_.pods()));
-          },
+      .bookmarked = [this] { pods_changed(); },
   };
 }
 

@@ -41,8 +41,9 @@ class MetadataWatcher {
  private:
   ResourceWatch::Handlers pod_handlers();
   ResourceWatch::Handlers namespace_handlers();
+  // After any news of pods (a list, a change, a bookmark): expire deleted ones past their grace.
+  void pods_changed();
 
-  Settings settings_;
   MetadataCache cache_;
   Gauge& cached_pods_;
   Gauge& cached_namespaces_;
