@@ -31,8 +31,8 @@ SUPPORT = bl.REPO / "tests" / "support"
 def build_endpoint() -> Path:
     """Compiles the Elasticsearch stand-in (tests/support) into bench/out/bin/es_bulk_endpoint."""
     exe = bl.BIN / "es_bulk_endpoint"
-    srcs = [SUPPORT / "es_test_server.cc", SUPPORT / "es_test_server_main.cc"]
-    deps = srcs + [SUPPORT / "es_test_server.h"]
+    srcs = [SUPPORT / "es_test_server.cc", SUPPORT / "test_http_listener.cc", SUPPORT / "es_test_server_main.cc"]
+    deps = srcs + [SUPPORT / "es_test_server.h", SUPPORT / "test_http_listener.h"]
     if exe.exists() and all(exe.stat().st_mtime >= s.stat().st_mtime for s in deps):
         return exe
     bl.BIN.mkdir(parents=True, exist_ok=True)
