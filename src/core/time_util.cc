@@ -131,22 +131,40 @@ void append_padded(std::string& out, int64_t value, int width) {
   while (n > 0) out += buf[--n];
 }
 
-void append_iso8601_millis(std::string& out, Timestamp t) {
+namespace {
+
+char* put_digits(char* p, unsigned value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return p + width;
+}
+
+}  // namespace
+
+char* format_iso8601_millis(char* p, Timestamp t) {
   CivilTime c = to_civil(t);
-  append_padded(out, c.year, 4);
-  out += '-';
-  append_padded(out, c.month, 2);
-  out += '-';
-  append_padded(out, c.day, 2);
-  out += 'T';
-  append_padded(out, c.hour, 2);
-  out += ':';
-  append_padded(out, c.minute, 2);
-  out += ':';
-  append_padded(out, c.second, 2);
-  out += '.';
-  append_padded(out, c.nanos / 1'000'000, 3);
-  out += 'Z';
+  p = put_digits(p, static_cast<unsigned>(c.year), 4);
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(c.month), 2);
+  *p++ = '-';
+  p = put_digits(p, static_cast<unsigned>(c.day), 2);
+  *p++ = 'T';
+  p = put_digits(p, static_cast<unsigned>(c.hour), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<unsigned>(c.minute), 2);
+  *p++ = ':';
+  p = put_digits(p, static_cast<unsigned>(c.second), 2);
+  *p++ = '.';
+  p = put_digits(p, static_cast<unsigned>(c.nanos / 1'000'000), 3);
+  *p++ = 'Z';
+  return p;
+}
+
+void append_iso8601_millis(std::string& out, Timestamp t) {
+  char buf[kIso8601MillisSize];
+  out.append(buf, format_iso8601_millis(buf, t));
 }
 
 }  // namespace logferry

@@ -31,6 +31,10 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s);
 
 // 2016-10-06T00:17:09.669Z (Logstash's Timestamp#toString: millisecond precision, UTC).
 void append_iso8601_millis(std::string& out, Timestamp t);
+// The same 24 bytes written at p; returns their end. An int64 nanosecond timestamp's year
+// (1677..2262) always has four digits.
+inline constexpr std::size_t kIso8601MillisSize = 24;
+char* format_iso8601_millis(char* p, Timestamp t);
 // Fixed-width digits into out.
 void append_padded(std::string& out, int64_t value, int width);
 

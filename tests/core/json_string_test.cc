@@ -1,6 +1,7 @@
 // append_json_string: every byte class, valid and invalid UTF-8, at every position of the
-// 8-byte scan (the escaper looks at 8 bytes per step, so a byte must be caught in any lane and
-// in the tail), checked against a byte-at-a-time reference of the same rules.
+// scan (the escaper looks at 16 bytes per step, the last step overlapping the one before, and
+// at strings under 16 bytes as two overlapping words, so a byte must be caught in any lane, in
+// the overlap and after a resumed scan), checked against a byte-at-a-time reference.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -57,11 +58,26 @@ TEST(JsonStringTest, EachByteClassAlone) {
 
 TEST(JsonStringTest, EveryByteAtEveryPositionOfTheScan) {
   for (int b = 0; b < 256; ++b) {
-    for (std::size_t len = 1; len <= 20; ++len) {
+    for (std::size_t len = 1; len <= 40; ++len) {
       for (std::size_t at = 0; at < len; ++at) {
         std::string s(len, 'a');
         s[at] = static_cast<char>(b);
         ASSERT_EQ(escaped(s), reference(s)) << "byte " << b << " at " << at << " of " << len;
+      }
+    }
+  }
+}
+
+TEST(JsonStringTest, ASecondSpecialByteIsFoundWhereverTheScanResumes) {
+  for (char second : {'"', '\n', '\x01'}) {
+    for (std::size_t len = 2; len <= 40; ++len) {
+      for (std::size_t first = 0; first < len; ++first) {
+        for (std::size_t at = first + 1; at < len; ++at) {
+          std::string s(len, 'a');
+          s[first] = '\\';
+          s[at] = second;
+          ASSERT_EQ(escaped(s), reference(s)) << "specials at " << first << " and " << at << " of " << len;
+        }
       }
     }
   }
