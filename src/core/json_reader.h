@@ -32,12 +32,17 @@ class JsonReader {
   bool start(std::string_view text, Event& event, simdjson::ondemand::document& doc);
   std::string_view in_arena_text(std::string_view inside) const;
   std::string_view plain_key(simdjson::ondemand::raw_json_string key) const;
-  std::optional<Value> convert(simdjson::ondemand::value v, Event& event);
+  Value convert(simdjson::ondemand::value& v, Event& event);  // by reference: a copy of the iterator stalls too
+  Value fail() {
+    failed_ = true;
+    return Value();
+  }
   bool collect_fields(simdjson::ondemand::object source, Event& event);
   simdjson::ondemand::parser parser_;
   std::string padded_;         // the text plus simdjson's padding
   const char* arena_text_ = nullptr;  // the same text in the event's arena
   std::vector<Field> scratch_;  // fields of the objects being read, innermost last
+  bool failed_ = false;         // convert() met text that is not valid JSON
 };
 
 // A JSON number token (RFC 8259 §6) as a value: kInt when it is an integer that fits, else
