@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <vector>
 
@@ -26,6 +27,16 @@ struct TcpServer::Conn : Connection, std::enable_shared_from_this<TcpServer::Con
 
 namespace {
 
+constexpr std::size_t kTlsRecordBytes = 16 * 1024;  // RFC 8446 §5.1: the most plaintext per record
+
+// Plain connections read into their thread's buffer: handlers consume the bytes during
+// on_data (they copy what they keep), so one buffer serves every connection of the thread.
+std::vector<char>& thread_read_buffer(std::size_t bytes) {
+  thread_local std::vector<char> buffer;
+  if (buffer.size() < bytes) buffer.resize(bytes);
+  return buffer;
+}
+
 template <class Stream>
 constexpr bool kIsTls = !std::is_same_v<Stream, tcp::socket>;
 
@@ -41,8 +52,8 @@ class StreamConn final : public TcpServer::Conn {
         options_(options),
         metrics_(metrics),
         stream_(std::forward<StreamArgs>(stream_args)...),
-        timer_(socket().get_executor()),
-        buffer_(options.read_buffer_bytes) {
+        timer_(socket().get_executor()) {
+    if constexpr (kIsTls<Stream>) buffer_.resize(std::min(options.read_buffer_bytes, kTlsRecordBytes));
     id_ = id;
     peer_ip_ = std::move(peer);
   }
@@ -141,21 +152,55 @@ class StreamConn final : public TcpServer::Conn {
     }
   }
 
+  // TLS reads into the connection's own buffer: one record's worth, what SSL_read returns at
+  // most. A plain connection waits until the socket is readable and then reads into the
+  // thread's buffer, so a thousand idle connections hold no read buffer at all.
   void read() {
     auto self = shared_from_this();
     read_pending_ = true;
-    stream_.async_read_some(asio::buffer(buffer_), [this, self](asio::error_code e, std::size_t n) {
-      read_pending_ = false;
-      if (closed_) return;
-      if (e == asio::error::operation_aborted && held_) return;  // hold(): bytes stay in the kernel
-      if (e) {
-        close();
-        return;
-      }
-      last_activity_ = SteadyClock::now();
-      handler_->on_data(std::string_view(buffer_.data(), n));
-      if (!closed_ && !paused_ && !read_pending_) read();
-    });
+    if constexpr (kIsTls<Stream>) {
+      stream_.async_read_some(asio::buffer(buffer_), [this, self](asio::error_code e, std::size_t n) {
+        if (after_wait(e)) deliver(std::string_view(buffer_.data(), n));
+      });
+    } else {
+      socket().async_wait(tcp::socket::wait_read, [this, self](asio::error_code e) {
+        if (after_wait(e)) read_now();
+      });
+    }
+  }
+
+  // False when the read ended the connection or hold() stopped it.
+  bool after_wait(asio::error_code e) {
+    read_pending_ = false;
+    if (closed_) return false;
+    if (e == asio::error::operation_aborted && held_) return false;  // hold(): bytes stay in the kernel
+    if (e) {
+      close();
+      return false;
+    }
+    return true;
+  }
+
+  void read_now() {
+    std::vector<char>& buffer = thread_read_buffer(options_.read_buffer_bytes);
+    asio::error_code e;
+    socket().non_blocking(true, e);
+    std::size_t n = e ? 0 : socket().read_some(asio::buffer(buffer), e);
+    if (e == asio::error::would_block || e == asio::error::try_again) {
+      if (!paused_) read();  // a wakeup without data
+      return;
+    }
+    if (e) {
+      close();
+      return;
+    }
+    deliver(std::string_view(buffer.data(), n));
+  }
+
+  void deliver(std::string_view data) {
+    last_activity_ = SteadyClock::now();
+    handler_->on_data(data);
+    if (!closed_ && !paused_ && !read_pending_) read();
   }
 
   void write_front() {
@@ -202,7 +247,7 @@ class StreamConn final : public TcpServer::Conn {
   TcpServerMetrics metrics_;
   Stream stream_;
   asio::steady_timer timer_;
-  std::vector<char> buffer_;
+  std::vector<char> buffer_;  // TLS only
   std::unique_ptr<ConnectionHandler> handler_;
   std::deque<std::string> writes_;
   SteadyClock::time_point last_activity_;

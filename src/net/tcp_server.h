@@ -69,6 +69,8 @@ class TcpServer {
     std::size_t max_connections = 1000;
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
     std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
+    // The most one read takes: plain connections share their thread's buffer of this size, TLS
+    // ones hold one TLS record (16 KiB) or this, whichever is smaller.
     std::size_t read_buffer_bytes = 64 * 1024;
     std::shared_ptr<asio::ssl::context> tls;  // null: plain TCP
     // TCP_NODELAY on accepted sockets: a server that answers (RELP acks) must not hold its
