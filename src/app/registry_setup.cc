@@ -52,7 +52,7 @@ std::string reference_markdown() {
       "is described in ../../shared/PRODUCT.md and README.md. Every value marked *template* takes\n"
       "Logstash sprintf syntax (`%{field}`, `%{[a][b]}`, `%{+YYYY.MM.dd}`).\n\n"
       "Common keys: every transform and sink takes `inputs` (names of sources or transforms);\n"
-      "every sink takes `buffer: {max_bytes: 8MiB}`, the bounded queue in front of it (when full,\n"
+      "every sink takes `buffer: {max_bytes: 2MiB}`, the bounded queue in front of it (when full,\n"
       "its inputs wait: files stay on disk, TCP sources stop reading). `buffer: {type: disk,\n"
       "max_bytes: 256MiB, sync: true, when_full: block|drop_newest}` keeps it in\n"
       "`<data_dir>/<sink>/buffer/` instead: a batch's sources advance once it is written (and\n"

@@ -22,7 +22,7 @@ struct BufferOptions {
     s.field("type", &BufferOptions::type).one_of({"memory", "disk"})
         .doc("memory (default) or disk: events survive restarts and kill -9 while the peer is down.");
     s.field("max_bytes", &BufferOptions::max_bytes)
-        .doc("Bytes of events held before the inputs are made to wait (memory 8MiB, disk 256MiB).");
+        .doc("Bytes of events held before the inputs are made to wait (memory 2MiB, disk 256MiB).");
     s.field("sync", &BufferOptions::sync)
         .doc("disk: fdatasync each batch before its source may advance (default true; false "
              "survives a crash of logferry but not of the machine).");
