@@ -42,6 +42,14 @@ std::string metrics(uint16_t api_port) {
   return out;
 }
 
+// A series without labels, e.g. metric_total(api, "logferry_config_reloads_total").
+int64_t metric_total(uint16_t api_port, const std::string& series) {
+  std::string page = metrics(api_port);
+  for (auto p = page.find(series + " "); p != std::string::npos; p = page.find(series + " ", p + 1))
+    if (p == 0 || page[p - 1] == '\n') return std::atoll(page.c_str() + p + series.size() + 1);
+  return -1;
+}
+
 int64_t metric(uint16_t api_port, const std::string& name, const std::string& extra_label = "") {
   std::string page = metrics(api_port);
   std::string key = name + "{component=\"in\"" + (extra_label.empty() ? "" : "," + extra_label) + "} ";
@@ -73,13 +81,21 @@ class Logferry {
   std::unique_ptr<ChildProcess> process_;
 };
 
+// The command line of lumberjack_send.js; `env` adds VAR=value settings (LJ_PACE_MS).
+std::vector<std::string> npm_client_argv(uint16_t port, const std::string& prefix, int total, int queued,
+                                         int timeout_ms, const std::vector<std::string>& env = {}) {
+  std::vector<std::string> argv = {"/usr/bin/env", "LUMBERJACK_CLIENT_DIR=" + npm_dir().string(),
+                                   "LJ_TIMEOUT_MS=" + std::to_string(timeout_ms)};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.insert(argv.end(), {"node", (source_dir() / "tests/integration/beats/lumberjack_send.js").string(),
+                           std::to_string(port), prefix, std::to_string(total), std::to_string(queued)});
+  return argv;
+}
+
 // Runs lumberjack_send.js; returns its exit code and puts its stdout in `output`.
 int run_npm_client(uint16_t port, const std::string& prefix, int total, int queued, std::string* output,
                    const std::vector<std::string>& tls = {}, int timeout_ms = 30000) {
-  std::vector<std::string> argv = {"/usr/bin/env", "LUMBERJACK_CLIENT_DIR=" + npm_dir().string(),
-                                   "LJ_TIMEOUT_MS=" + std::to_string(timeout_ms), "node",
-                                   (source_dir() / "tests/integration/beats/lumberjack_send.js").string(),
-                                   std::to_string(port), prefix, std::to_string(total), std::to_string(queued)};
+  std::vector<std::string> argv = npm_client_argv(port, prefix, total, queued, timeout_ms);
   argv.insert(argv.end(), tls.begin(), tls.end());
   return run_command(argv, output, std::chrono::milliseconds(timeout_ms + 15000));
 }
@@ -370,6 +386,66 @@ TEST(BeatsSourceIntegration, KeepAlivesWhileTheSinkIsDownAndKill9ThenResendDeliv
   client.send(window);
   EXPECT_TRUE(client.await_ack(50, 10s));
   expect_each_once(lf, "k9", 50);
+}
+
+// Reload that keeps listening (issue 8): the npm lumberjack-client sends a steady stream of
+// one-event windows on one connection while logferry is reloaded 5 times. Every event arrives
+// once, every window is acked once and in order (the script fails on a missing, wrong or extra
+// ack, and on a closed connection: the package would reconnect and drop what was in flight),
+// and logferry accepted one connection only. Before the handover of beats connections the
+// first reload closed the connection.
+TEST(BeatsSourceIntegration, NpmClientStreamKeepsItsConnectionOverFiveReloads) {
+  if (!have_lumberjack_client()) GTEST_SKIP() << "run scripts/install-peers.sh (npm lumberjack-client)";
+  constexpr int kEvents = 3000;
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api);
+  ChildProcess client({npm_client_argv(port, "stream", kEvents, 0, 60000, {"LJ_PACE_MS=2"}), {}, dir.path(), "npm"});
+  auto arrived = [&] { return count_of(lf.out(), "\"message\":\"stream "); };
+  for (int i = 1; i <= 5; ++i) {
+    // Spread over the send: each reload once the stream has moved on since the last one.
+    std::size_t before = arrived();
+    wait_until([&] { return arrived() >= before + kEvents / 8 || !client.running(); }, 20s, "events flowing");
+    ASSERT_TRUE(client.running()) << client.out() << lf.process().err();
+    lf.process().signal(SIGHUP);
+    ASSERT_TRUE(wait_until([&] { return metric_total(api, "logferry_config_reloads_total") == i; }, 15s, "reload"))
+        << lf.process().err();
+  }
+  EXPECT_EQ(client.wait(60s), 0) << client.out() << client.err();
+  expect_each_once(lf, "stream", kEvents);
+  EXPECT_EQ(metric(api, "logferry_beats_connections_accepted_total"), 1) << "the client had to reconnect";
+  EXPECT_EQ(metric(api, "logferry_beats_acks_total"), kEvents) << "each window acked once";
+  EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
+}
+
+// A window cut in half by a reload: 2 of its 4 events reach the old pipeline (and its sink),
+// the connection moves with the first bytes of the third (read, not yet decoded), the rest
+// reaches the new pipeline. The window is acked once, with the sequence number of its last
+// event, and nothing is resent.
+TEST(BeatsSourceIntegration, AWindowSplitByAReloadIsAckedOnceOnTheSameConnection) {
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api);
+  RawClient client(port);
+  auto event = [](uint32_t seq) {
+    std::string out;
+    lj::append_json(out, seq, R"({"message":"split )" + std::to_string(seq - 1) + R"("})");
+    return out;
+  };
+  std::string head, rest = event(3) + event(4);
+  lj::append_window(head, 4);
+  client.send(head + event(1) + event(2) + rest.substr(0, 7));  // the third event's first bytes
+  ASSERT_TRUE(wait_until([&] { return count_of(lf.out(), "\"message\":\"split ") == 2; }, 10s, "first half"));
+  lf.process().signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return metric_total(api, "logferry_config_reloads_total") == 1; }, 15s, "reload"))
+      << lf.process().err();
+  client.send(rest.substr(7));
+  EXPECT_TRUE(client.await_ack(4, 10s)) << lf.process().err();
+  expect_each_once(lf, "split", 4);
+  EXPECT_FALSE(client.await_ack(4, 500ms)) << "acked twice";
+  EXPECT_EQ(metric(api, "logferry_beats_connections_accepted_total"), 1);
+  EXPECT_EQ(metric(api, "logferry_beats_acks_total"), 1);
+  EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
 }
 
 }  // namespace
