@@ -448,5 +448,27 @@ TEST(BeatsSourceIntegration, AWindowSplitByAReloadIsAckedOnceOnTheSameConnection
   EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
 }
 
+// Over TLS the session cannot move (it lives in the old pipeline's OpenSSL state): a reload
+// closes the connection after its last read, the listener stays, and a new TLS client is served.
+TEST(BeatsSourceIntegration, TlsConnectionsCloseOnReloadWhileTheListenerStays) {
+  if (!have_lumberjack_client()) GTEST_SKIP() << "run scripts/install-peers.sh (npm lumberjack-client)";
+  TempDir dir;
+  make_certificates(dir);
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api, "    ssl_enabled: true\n    ssl_certificate: server.pem\n    ssl_key: server.key\n");
+  std::vector<std::string> argv = npm_client_argv(port, "tls", 5000, 0, 60000, {"LJ_PACE_MS=2"});
+  argv.push_back((dir / "ca.pem").string());
+  ChildProcess client({argv, {}, dir.path(), "npm"});
+  ASSERT_TRUE(wait_until([&] { return count_of(lf.out(), "\"message\":\"tls ") >= 100; }, 20s, "events flowing"))
+      << client.out() << lf.process().err();
+  lf.process().signal(SIGHUP);
+  EXPECT_EQ(client.wait(20s), 1) << client.out();
+  EXPECT_NE(client.out().find("connection closed by the server"), std::string::npos) << client.out();
+  std::string output;
+  EXPECT_EQ(run_npm_client(port, "after", 50, 50, &output, {(dir / "ca.pem").string()}), 0) << output;
+  expect_each_once(lf, "after", 50);
+  EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
+}
+
 }  // namespace
 }  // namespace logferry::testing

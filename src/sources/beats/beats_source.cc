@@ -145,6 +145,9 @@ BeatsSource::~BeatsSource() {
   if (impl_->tcp) impl_->tcp->stop();
   impl_->tcp.reset();
   stop_forwarder();
+  // Connections handed over may still be held by the loop's cancelled handlers: their sessions
+  // go with it, while sessions_ and the metrics they touch still exist.
+  impl_.reset();
 }
 
 void BeatsSource::stop_forwarder() {
