@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <deque>
+#include <filesystem>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -467,6 +468,37 @@ TEST(BeatsSourceIntegration, TlsConnectionsCloseOnReloadWhileTheListenerStays) {
   std::string output;
   EXPECT_EQ(run_npm_client(port, "after", 50, 50, &output, {(dir / "ca.pem").string()}), 0) << output;
   expect_each_once(lf, "after", 50);
+  EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
+}
+
+// A reload whose config cannot start (a new source wants the API server's port) falls back to
+// the previous one: the beats connection, handed to a source that never ran, comes back with
+// its open window, which is acked once when its last event arrives.
+TEST(BeatsSourceIntegration, AReloadThatFailsToStartGivesTheConnectionBack) {
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api);
+  RawClient client(port);
+  std::string head, second;
+  lj::append_window(head, 2);
+  lj::append_json(head, 1, R"({"message":"back 0"})");
+  lj::append_json(second, 2, R"({"message":"back 1"})");
+  client.send(head);
+  ASSERT_TRUE(wait_until([&] { return count_of(lf.out(), "\"message\":\"back ") == 1; }, 10s, "first event"));
+  std::string cfg = "data_dir: " + (dir / "data").string() + "\napi: { address: 127.0.0.1:" + std::to_string(api) +
+                    " }\nsources:\n  in: { type: beats, address: 127.0.0.1:" + std::to_string(port) + " }\n" +
+                    "  bad: { type: syslog, mode: tcp, address: 127.0.0.1:" + std::to_string(api) + " }\n" +
+                    "sinks:\n  out: { type: console, inputs: [in, bad], encoding: json }\n";
+  std::filesystem::rename(dir.write("next.yaml", cfg), dir / "logferry.yaml");
+  lf.process().signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return metric_total(api, "logferry_config_reload_errors_total") >= 1; }, 10s,
+                         "reload refused")) << lf.process().err();
+  client.send(second);
+  EXPECT_TRUE(client.await_ack(2, 10s)) << lf.process().err();
+  expect_each_once(lf, "back", 2);
+  EXPECT_EQ(metric(api, "logferry_beats_connections_accepted_total"), 1);
+  EXPECT_EQ(metric(api, "logferry_beats_acks_total"), 1);
+  EXPECT_NE(lf.process().err().find("restarting the previous one"), std::string::npos) << lf.process().err();
   EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
 }
 
