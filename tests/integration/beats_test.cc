@@ -502,5 +502,33 @@ TEST(BeatsSourceIntegration, AReloadThatFailsToStartGivesTheConnectionBack) {
   EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
 }
 
+// A window the old pipeline could not deliver (its sink is down) cannot move: when the reload's
+// drain gives up, the connection closes without an ack, and the client resends the window to
+// the new pipeline, whose sink works.
+TEST(BeatsSourceIntegration, AWindowUndeliveredAtAReloadIsResentOnANewConnection) {
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port(), down = free_tcp_port();
+  Logferry lf(dir, port, api, "",
+              "  out: { type: syslog, inputs: [in], mode: tcp, host: 127.0.0.1, port: " + std::to_string(down) + " }\n");
+  std::string window = window_frames("undelivered", 20);
+  auto client = std::make_unique<RawClient>(port);
+  client->send(window);
+  ASSERT_TRUE(wait_until([&] { return metric(api, "logferry_beats_events_total") == 20; }, 10s, "window read"));
+  std::string cfg = "data_dir: " + (dir / "data").string() + "\napi: { address: 127.0.0.1:" + std::to_string(api) +
+                    " }\nsources:\n  in: { type: beats, address: 127.0.0.1:" + std::to_string(port) + " }\n" +
+                    "sinks:\n  out: { type: console, inputs: [in], encoding: json }\n";
+  std::filesystem::rename(dir.write("next.yaml", cfg), dir / "logferry.yaml");
+  lf.process().signal(SIGHUP);
+  EXPECT_TRUE(client->closed_by_peer(30s)) << "the connection moved with a window nobody will ack";
+  ASSERT_TRUE(wait_until([&] { return metric_total(api, "logferry_config_reloads_total") >= 1; }, 30s, "reload"))
+      << lf.process().err();
+  client = std::make_unique<RawClient>(port);
+  client->send(window);
+  EXPECT_TRUE(client->await_ack(20, 10s)) << lf.process().err();
+  expect_each_once(lf, "undelivered", 20);
+  EXPECT_EQ(metric(api, "logferry_beats_connections_accepted_total"), 2);
+  EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
+}
+
 }  // namespace
 }  // namespace logferry::testing

@@ -345,8 +345,9 @@ void BeatsSource::run(SourceContext& ctx) {
       impl_->io.restart();
     }
   }
-  if (runtime::ListenerRegistry::instance().handing_over() && !stopping_) {
-    // The connections stay: what they sent goes into this pipeline, acked once it drained.
+  if (runtime::ListenerRegistry::instance().handing_over()) {
+    // The connections stay: what they sent goes into this pipeline, acked once it drained
+    // (if the pipeline no longer takes batches, they fail and on_drained() closes those).
     hold_for_handover();
     stop_forwarder();  // sends every batch queued (the sinks run until this thread ends)
     out_ = nullptr;
