@@ -73,6 +73,13 @@ class Parser {
   std::size_t buffered() const { return buf_.size() - pos_; }
   // Gives buffers that grew past `keep` bytes back to the allocator (after a big window).
   void trim(std::size_t keep = 1u << 20);
+  // The bytes of the unfinished frame: a reload hands them to the next connection's parser,
+  // which restore()s them and completes the frame from the next bytes fed.
+  std::string_view pending() const { return std::string_view(buf_).substr(pos_); }
+  void restore(std::string_view bytes) {
+    buf_.assign(bytes);
+    pos_ = need_ = 0;
+  }
 
  private:
   // One frame at the start of `data`: its size once complete, 0 if more bytes are needed

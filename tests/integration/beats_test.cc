@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <deque>
+#include <filesystem>
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -40,6 +41,14 @@ std::string metrics(uint16_t api_port) {
   std::string out;
   run_command({"/usr/bin/curl", "-s", "http://127.0.0.1:" + std::to_string(api_port) + "/metrics"}, &out, 10s);
   return out;
+}
+
+// A series without labels, e.g. metric_total(api, "logferry_config_reloads_total").
+int64_t metric_total(uint16_t api_port, const std::string& series) {
+  std::string page = metrics(api_port);
+  for (auto p = page.find(series + " "); p != std::string::npos; p = page.find(series + " ", p + 1))
+    if (p == 0 || page[p - 1] == '\n') return std::atoll(page.c_str() + p + series.size() + 1);
+  return -1;
 }
 
 int64_t metric(uint16_t api_port, const std::string& name, const std::string& extra_label = "") {
@@ -73,13 +82,21 @@ class Logferry {
   std::unique_ptr<ChildProcess> process_;
 };
 
+// The command line of lumberjack_send.js; `env` adds VAR=value settings (LJ_PACE_MS).
+std::vector<std::string> npm_client_argv(uint16_t port, const std::string& prefix, int total, int queued,
+                                         int timeout_ms, const std::vector<std::string>& env = {}) {
+  std::vector<std::string> argv = {"/usr/bin/env", "LUMBERJACK_CLIENT_DIR=" + npm_dir().string(),
+                                   "LJ_TIMEOUT_MS=" + std::to_string(timeout_ms)};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.insert(argv.end(), {"node", (source_dir() / "tests/integration/beats/lumberjack_send.js").string(),
+                           std::to_string(port), prefix, std::to_string(total), std::to_string(queued)});
+  return argv;
+}
+
 // Runs lumberjack_send.js; returns its exit code and puts its stdout in `output`.
 int run_npm_client(uint16_t port, const std::string& prefix, int total, int queued, std::string* output,
                    const std::vector<std::string>& tls = {}, int timeout_ms = 30000) {
-  std::vector<std::string> argv = {"/usr/bin/env", "LUMBERJACK_CLIENT_DIR=" + npm_dir().string(),
-                                   "LJ_TIMEOUT_MS=" + std::to_string(timeout_ms), "node",
-                                   (source_dir() / "tests/integration/beats/lumberjack_send.js").string(),
-                                   std::to_string(port), prefix, std::to_string(total), std::to_string(queued)};
+  std::vector<std::string> argv = npm_client_argv(port, prefix, total, queued, timeout_ms);
   argv.insert(argv.end(), tls.begin(), tls.end());
   return run_command(argv, output, std::chrono::milliseconds(timeout_ms + 15000));
 }
@@ -370,6 +387,147 @@ TEST(BeatsSourceIntegration, KeepAlivesWhileTheSinkIsDownAndKill9ThenResendDeliv
   client.send(window);
   EXPECT_TRUE(client.await_ack(50, 10s));
   expect_each_once(lf, "k9", 50);
+}
+
+// Reload that keeps listening (issue 8): the npm lumberjack-client sends a steady stream of
+// one-event windows on one connection while logferry is reloaded 5 times. Every event arrives
+// once, every window is acked once and in order (the script fails on a missing, wrong or extra
+// ack, and on a closed connection: the package would reconnect and drop what was in flight),
+// and logferry accepted one connection only. Before the handover of beats connections the
+// first reload closed the connection.
+TEST(BeatsSourceIntegration, NpmClientStreamKeepsItsConnectionOverFiveReloads) {
+  if (!have_lumberjack_client()) GTEST_SKIP() << "run scripts/install-peers.sh (npm lumberjack-client)";
+  constexpr int kEvents = 3000;
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api);
+  ChildProcess client({npm_client_argv(port, "stream", kEvents, 0, 60000, {"LJ_PACE_MS=2"}), {}, dir.path(), "npm"});
+  auto arrived = [&] { return count_of(lf.out(), "\"message\":\"stream "); };
+  for (int i = 1; i <= 5; ++i) {
+    // Spread over the send: each reload once the stream has moved on since the last one.
+    std::size_t before = arrived();
+    wait_until([&] { return arrived() >= before + kEvents / 8 || !client.running(); }, 20s, "events flowing");
+    ASSERT_TRUE(client.running()) << client.out() << lf.process().err();
+    lf.process().signal(SIGHUP);
+    ASSERT_TRUE(wait_until([&] { return metric_total(api, "logferry_config_reloads_total") == i; }, 15s, "reload"))
+        << lf.process().err();
+  }
+  EXPECT_EQ(client.wait(60s), 0) << client.out() << client.err();
+  expect_each_once(lf, "stream", kEvents);
+  EXPECT_EQ(metric(api, "logferry_beats_connections_accepted_total"), 1) << "the client had to reconnect";
+  EXPECT_EQ(metric(api, "logferry_beats_acks_total"), kEvents) << "each window acked once";
+  EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
+}
+
+// A window cut in half by a reload: 2 of its 4 events reach the old pipeline (and its sink),
+// the connection moves with the first bytes of the third (read, not yet decoded), the rest
+// reaches the new pipeline. The window is acked once, with the sequence number of its last
+// event, and nothing is resent.
+TEST(BeatsSourceIntegration, AWindowSplitByAReloadIsAckedOnceOnTheSameConnection) {
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api);
+  RawClient client(port);
+  auto event = [](uint32_t seq) {
+    std::string out;
+    lj::append_json(out, seq, R"({"message":"split )" + std::to_string(seq - 1) + R"("})");
+    return out;
+  };
+  std::string head, rest = event(3) + event(4);
+  lj::append_window(head, 4);
+  client.send(head + event(1) + event(2) + rest.substr(0, 7));  // the third event's first bytes
+  ASSERT_TRUE(wait_until([&] { return count_of(lf.out(), "\"message\":\"split ") == 2; }, 10s, "first half"));
+  lf.process().signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return metric_total(api, "logferry_config_reloads_total") == 1; }, 15s, "reload"))
+      << lf.process().err();
+  client.send(rest.substr(7));
+  EXPECT_TRUE(client.await_ack(4, 10s)) << lf.process().err();
+  expect_each_once(lf, "split", 4);
+  EXPECT_FALSE(client.await_ack(4, 500ms)) << "acked twice";
+  EXPECT_EQ(metric(api, "logferry_beats_connections_accepted_total"), 1);
+  EXPECT_EQ(metric(api, "logferry_beats_acks_total"), 1);
+  EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
+}
+
+// Over TLS the session cannot move (it lives in the old pipeline's OpenSSL state): a reload
+// closes the connection after its last read, the listener stays, and a new TLS client is served.
+TEST(BeatsSourceIntegration, TlsConnectionsCloseOnReloadWhileTheListenerStays) {
+  if (!have_lumberjack_client()) GTEST_SKIP() << "run scripts/install-peers.sh (npm lumberjack-client)";
+  TempDir dir;
+  make_certificates(dir);
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api, "    ssl_enabled: true\n    ssl_certificate: server.pem\n    ssl_key: server.key\n");
+  std::vector<std::string> argv = npm_client_argv(port, "tls", 5000, 0, 60000, {"LJ_PACE_MS=2"});
+  argv.push_back((dir / "ca.pem").string());
+  ChildProcess client({argv, {}, dir.path(), "npm"});
+  ASSERT_TRUE(wait_until([&] { return count_of(lf.out(), "\"message\":\"tls ") >= 100; }, 20s, "events flowing"))
+      << client.out() << lf.process().err();
+  lf.process().signal(SIGHUP);
+  EXPECT_EQ(client.wait(20s), 1) << client.out();
+  EXPECT_NE(client.out().find("connection closed by the server"), std::string::npos) << client.out();
+  std::string output;
+  EXPECT_EQ(run_npm_client(port, "after", 50, 50, &output, {(dir / "ca.pem").string()}), 0) << output;
+  expect_each_once(lf, "after", 50);
+  EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
+}
+
+// A reload whose config cannot start (a new source wants the API server's port) falls back to
+// the previous one: the beats connection, handed to a source that never ran, comes back with
+// its open window, which is acked once when its last event arrives.
+TEST(BeatsSourceIntegration, AReloadThatFailsToStartGivesTheConnectionBack) {
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  Logferry lf(dir, port, api);
+  RawClient client(port);
+  std::string head, second;
+  lj::append_window(head, 2);
+  lj::append_json(head, 1, R"({"message":"back 0"})");
+  lj::append_json(second, 2, R"({"message":"back 1"})");
+  client.send(head);
+  ASSERT_TRUE(wait_until([&] { return count_of(lf.out(), "\"message\":\"back ") == 1; }, 10s, "first event"));
+  std::string cfg = "data_dir: " + (dir / "data").string() + "\napi: { address: 127.0.0.1:" + std::to_string(api) +
+                    " }\nsources:\n  in: { type: beats, address: 127.0.0.1:" + std::to_string(port) + " }\n" +
+                    "  bad: { type: syslog, mode: tcp, address: 127.0.0.1:" + std::to_string(api) + " }\n" +
+                    "sinks:\n  out: { type: console, inputs: [in, bad], encoding: json }\n";
+  std::filesystem::rename(dir.write("next.yaml", cfg), dir / "logferry.yaml");
+  lf.process().signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return metric_total(api, "logferry_config_reload_errors_total") >= 1; }, 10s,
+                         "reload refused")) << lf.process().err();
+  client.send(second);
+  EXPECT_TRUE(client.await_ack(2, 10s)) << lf.process().err();
+  expect_each_once(lf, "back", 2);
+  EXPECT_EQ(metric(api, "logferry_beats_connections_accepted_total"), 1);
+  EXPECT_EQ(metric(api, "logferry_beats_acks_total"), 1);
+  EXPECT_NE(lf.process().err().find("restarting the previous one"), std::string::npos) << lf.process().err();
+  EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
+}
+
+// A window the old pipeline could not deliver (its sink is down) cannot move: when the reload's
+// drain gives up, the connection closes without an ack, and the client resends the window to
+// the new pipeline, whose sink works.
+TEST(BeatsSourceIntegration, AWindowUndeliveredAtAReloadIsResentOnANewConnection) {
+  TempDir dir;
+  uint16_t port = free_tcp_port(), api = free_tcp_port(), down = free_tcp_port();
+  Logferry lf(dir, port, api, "",
+              "  out: { type: syslog, inputs: [in], mode: tcp, host: 127.0.0.1, port: " + std::to_string(down) + " }\n");
+  std::string window = window_frames("undelivered", 20);
+  auto client = std::make_unique<RawClient>(port);
+  client->send(window);
+  ASSERT_TRUE(wait_until([&] { return metric(api, "logferry_beats_events_total") == 20; }, 10s, "window read"));
+  std::string cfg = "data_dir: " + (dir / "data").string() + "\napi: { address: 127.0.0.1:" + std::to_string(api) +
+                    " }\nsources:\n  in: { type: beats, address: 127.0.0.1:" + std::to_string(port) + " }\n" +
+                    "sinks:\n  out: { type: console, inputs: [in], encoding: json }\n";
+  std::filesystem::rename(dir.write("next.yaml", cfg), dir / "logferry.yaml");
+  lf.process().signal(SIGHUP);
+  EXPECT_TRUE(client->closed_by_peer(30s)) << "the connection moved with a window nobody will ack";
+  ASSERT_TRUE(wait_until([&] { return metric_total(api, "logferry_config_reloads_total") >= 1; }, 30s, "reload"))
+      << lf.process().err();
+  client = std::make_unique<RawClient>(port);
+  client->send(window);
+  EXPECT_TRUE(client->await_ack(20, 10s)) << lf.process().err();
+  expect_each_once(lf, "undelivered", 20);
+  EXPECT_EQ(metric(api, "logferry_beats_connections_accepted_total"), 2);
+  EXPECT_EQ(lf.process().stop(), 0) << lf.process().err();
 }
 
 }  // namespace

@@ -15,6 +15,43 @@ BeatsSession::BeatsSession(BeatsSource& source, net::Connection& conn, asio::io_
   arm_keepalive();
 }
 
+BeatsSession::BeatsSession(BeatsSource& source, net::Connection& conn, asio::io_context& io,
+                           const BeatsState& state)
+    : BeatsSession(source, conn, io) {
+  parser_.restore(state.unparsed);
+  if (!state.window_open) return;
+  Window w{};
+  w.serial = next_serial_++;
+  w.expected = state.expected;
+  w.received = state.received;
+  w.highest_seq = state.highest_seq;
+  w.bytes = state.bytes;
+  w.version = state.version;
+  windows_.push_back(w);
+  open_ = true;
+}
+
+bool BeatsSession::can_move() const {
+  if (closed_ || parser_.error() != lj::ParseError::kNone) return false;
+  if (windows_.empty()) return true;
+  const Window& w = windows_.front();
+  return windows_.size() == 1 && open_ && w.parts == 0 && !w.failed;
+}
+
+BeatsState BeatsSession::state() const {
+  BeatsState s;
+  s.unparsed = std::string(parser_.pending());
+  if (windows_.empty() || !open_) return s;
+  const Window& w = windows_.back();
+  s.window_open = true;
+  s.version = w.version;
+  s.expected = w.expected;
+  s.received = w.received;
+  s.highest_seq = w.highest_seq;
+  s.bytes = w.bytes;
+  return s;
+}
+
 BeatsSession::~BeatsSession() {
   if (!closed_) source_.unregister_session(conn_.id());
 }

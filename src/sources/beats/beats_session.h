@@ -6,6 +6,11 @@
 // order the windows arrived (a client may pipeline the next window before the ack). If a
 // batch is not delivered (shutdown), the connection is closed: the client resends what it has
 // no ack for. Lives on the source's io thread.
+//
+// On reload a session moves to the next pipeline's source as a BeatsState once the old
+// pipeline has drained and its acks are written: only the window still receiving can be open
+// then, with the events the old pipeline delivered counted in it, so its one ack comes from
+// the new session (can_move() is false while a window waits for a batch or failed).
 #pragma once
 
 #include <asio.hpp>
@@ -24,9 +29,22 @@ class BeatsSource;
 
 namespace logferry::sources::beats {
 
+// What a connection carries to the next pipeline on reload (runtime::SocketHandover).
+struct BeatsState {
+  std::string unparsed;    // read, not yet a whole frame (net::lumberjack::Parser::pending())
+  bool window_open = false;  // a window that still expects events (the reload cut it)
+  char version = '2';
+  uint32_t expected = 0;     // events its W announced
+  uint32_t received = 0;     // of which the old pipeline already took (and delivered)
+  uint32_t highest_seq = 0;  // the seq its ack will carry, so far
+  std::size_t bytes = 0;     // counted against max_window_bytes
+};
+
 class BeatsSession final : public net::ConnectionHandler, public net::lumberjack::FrameHandler {
  public:
   BeatsSession(BeatsSource& source, net::Connection& conn, asio::io_context& io);
+  // A connection the previous pipeline handed over, from where it left off.
+  BeatsSession(BeatsSource& source, net::Connection& conn, asio::io_context& io, const BeatsState& state);
   ~BeatsSession() override;
 
   // ConnectionHandler
@@ -43,6 +61,11 @@ class BeatsSession final : public net::ConnectionHandler, public net::lumberjack
   void add_part(uint64_t window);
   void part_done(uint64_t window, bool delivered);
   void set_reading(bool reading) { conn_.set_reading(reading); }
+
+  // Reload: true when nothing waits for a batch (everything read was delivered and acked,
+  // but for the window still receiving); then state() is all the next pipeline needs.
+  bool can_move() const;
+  BeatsState state() const;
 
  private:
   struct Window {

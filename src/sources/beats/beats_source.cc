@@ -7,6 +7,7 @@
 #include "net/loop_relay.h"
 #include "net/tls_server_context.h"
 #include "runtime/listener_registry.h"
+#include "runtime/socket_handover.h"
 #include "sources/beats/beats_session.h"
 
 namespace logferry::sources {
@@ -34,7 +35,7 @@ std::string verify_mode(const BeatsSource::Options& o) {
 struct BeatsSource::Impl {
   asio::io_context io{1};
   std::unique_ptr<net::TcpServer> tcp;
-  std::string key;  // in runtime::ListenerRegistry
+  runtime::SocketHandover handover;  // reload: the socket and connections kept for the next pipeline
   // Finalizers fire on sink threads; acks are written on the io thread, while the source runs.
   std::shared_ptr<net::LoopRelay<BeatsSource>> relay = std::make_shared<net::LoopRelay<BeatsSource>>();
 };
@@ -137,18 +138,26 @@ BeatsSource::BeatsSource(Options options, BuildContext& ctx)
 }
 
 BeatsSource::~BeatsSource() {
+  // Built during a reload but never run (a later component failed), or never drained: the
+  // socket goes back.
+  if (out_ == nullptr && runtime::ListenerRegistry::instance().handing_over()) park_sockets();
   impl_->relay->detach();
-  park_listener();  // built during a reload but never run: the socket goes back
   if (impl_->tcp) impl_->tcp->stop();
   impl_->tcp.reset();
-  if (forwarder_.joinable()) {
-    {
-      std::lock_guard lock(mu_);
-      forward_stop_ = true;
-    }
-    cv_.notify_all();
-    forwarder_.join();
+  stop_forwarder();
+  // Connections handed over may still be held by the loop's cancelled handlers: their sessions
+  // go with it, while sessions_ and the metrics they touch still exist.
+  impl_.reset();
+}
+
+void BeatsSource::stop_forwarder() {
+  if (!forwarder_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    forward_stop_ = true;
   }
+  cv_.notify_all();
+  forwarder_.join();
 }
 
 Result<std::unique_ptr<Source>> BeatsSource::build(const Options& options, BuildContext& ctx) {
@@ -192,24 +201,15 @@ Result<void> BeatsSource::open(BuildContext& ctx) {
     }
     so.tls = *tls;
   }
-  impl_->key = runtime::listener_key("beats", options_.address, options_.ssl_enabled);
-  // A reload hands us the previous pipeline's listening socket: no connection is refused.
-  if (auto parked = runtime::ListenerRegistry::instance().adopt(impl_->key)) so.listen_fd = parked->fd;
+  // A reload hands us the previous pipeline's listening socket and connections: no
+  // connection is refused, none is closed.
+  impl_->handover.adopt("beats", options_.address, options_.ssl_enabled);
+  impl_->handover.use_listener(so);
   auto server = net::TcpServer::bind(impl_->io, std::move(so), metrics_->server);
   if (!server) return unexpected(server.error());
   port_ = (*server)->port();
   impl_->tcp = std::move(*server);
   return {};
-}
-
-// Reload: the listening socket stays open for the next pipeline. Open connections close
-// (in run(), as before): their windows are not acked, so the clients resend them.
-void BeatsSource::park_listener() {
-  auto& registry = runtime::ListenerRegistry::instance();
-  if (!impl_->tcp || !registry.handing_over()) return;
-  runtime::ParkedSocket listener;
-  listener.fd = impl_->tcp->release_listener();
-  registry.park(impl_->key, std::move(listener));
 }
 
 net::lumberjack::Limits BeatsSource::limits() const {
@@ -290,7 +290,8 @@ void BeatsSource::windows_done(const std::vector<WindowRef>& refs, bool delivere
 }
 
 void BeatsSource::set_paused(bool paused) {
-  if (paused_ == paused) return;
+  // Held for a reload: a connection must not read again (what it read would have no pipeline).
+  if (paused_ == paused || impl_->handover.held()) return;
   paused_ = paused;
   for (auto& [id, s] : sessions_) s->set_reading(!paused);
 }
@@ -329,6 +330,7 @@ void BeatsSource::run(SourceContext& ctx) {
   impl_->tcp->start([this](net::Connection& c) -> std::unique_ptr<net::ConnectionHandler> {
     return std::make_unique<beats::BeatsSession>(*this, c, impl_->io);
   });
+  adopt_connections();
   log_info("beats source {}: listening on {} (port {}{})", name_, options_.address, port_,
            options_.ssl_enabled ? ", TLS" : "");
   auto guard = asio::make_work_guard(impl_->io);
@@ -343,20 +345,22 @@ void BeatsSource::run(SourceContext& ctx) {
       impl_->io.restart();
     }
   }
+  if (runtime::ListenerRegistry::instance().handing_over()) {
+    // The connections stay: what they sent goes into this pipeline, acked once it drained
+    // (if the pipeline no longer takes batches, they fail and on_drained() closes those).
+    hold_for_handover();
+    stop_forwarder();  // sends every batch queued (the sinks run until this thread ends)
+    out_ = nullptr;
+    return;
+  }
   // Events of windows not yet acked are resent by their clients: drop the open batch.
   batch_.reset();
   batch_windows_.clear();
   stopping_ = true;
   impl_->relay->detach();
-  park_listener();
   impl_->tcp->stop();
   sessions_.clear();
-  {
-    std::lock_guard lock(mu_);
-    forward_stop_ = true;
-  }
-  cv_.notify_all();
-  forwarder_.join();
+  stop_forwarder();
   out_ = nullptr;
 }
 
@@ -364,6 +368,60 @@ void BeatsSource::interrupt() {
   impl_->io.stop();
   std::lock_guard lock(mu_);
   cv_.notify_all();
+}
+
+void BeatsSource::on_drained() {
+  if (impl_->handover.held()) park_sockets();
+}
+
+void BeatsSource::adopt_connections() {
+  std::size_t n = impl_->handover.adopt_connections(
+      *impl_->tcp, [this](net::Connection& c, const std::any& state) -> std::unique_ptr<net::ConnectionHandler> {
+        if (const auto* s = std::any_cast<beats::BeatsState>(&state))
+          return std::make_unique<beats::BeatsSession>(*this, c, impl_->io, *s);
+        return std::make_unique<beats::BeatsSession>(*this, c, impl_->io);
+      });
+  if (n > 0) log_info("beats source {}: took over {} open connections", name_, n);
+}
+
+// Reload, first step: no more accepts or reads (TLS connections close). What the connections
+// have read joins this pipeline's last batch; the rest waits in the kernel.
+void BeatsSource::hold_for_handover() {
+  if (impl_->handover.held()) return;
+  now_ = clock_->now();
+  impl_->handover.hold(impl_->io, impl_->tcp.get(), nullptr);
+  if (out_) flush();
+}
+
+// Reload, second step (the old pipeline drained): the acks of what it delivered are written,
+// then the socket and the connections go to the registry, each with its BeatsState. A
+// connection with a window still waiting for a batch (the drain ran out of time) or failed
+// closes instead: its client resends what has no ack.
+void BeatsSource::park_sockets() {
+  hold_for_handover();
+  if (impl_->handover.parked()) return;
+  send_drained_acks();
+  auto kept = impl_->handover.park(
+      impl_->tcp.get(), {}, [](const net::Connection&, net::ConnectionHandler& h) -> std::optional<std::any> {
+        auto& session = static_cast<beats::BeatsSession&>(h);
+        if (!session.can_move()) return std::nullopt;
+        return session.state();
+      });
+  sessions_.clear();
+  impl_->relay->detach();
+  if (kept)
+    log_info("beats source {}: {} socket and {} connections kept for the next pipeline", name_, options_.address,
+             *kept);
+}
+
+// The drain has fired every finalizer: their windows_done() wait on the loop, and the acks
+// they write must be out before the connections move.
+void BeatsSource::send_drained_acks() {
+  impl_->io.restart();
+  impl_->io.poll();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (impl_->tcp && impl_->tcp->writes_pending() && std::chrono::steady_clock::now() < deadline)
+    impl_->io.run_one_for(std::chrono::milliseconds(10));
 }
 
 }  // namespace logferry::sources

@@ -7,6 +7,11 @@
 // Threads: the io thread (run()) reads, parses, maps and writes acks and keep-alives; a
 // forwarder thread hands finished batches to the pipeline, whose wait (backpressure) must
 // not stop the keep-alives. When the hand-off is full, every connection stops reading.
+//
+// Reload (docs/ARCHITECTURE.md "Reload"): the listening socket and the plain-TCP connections
+// move to the next pipeline (runtime::SocketHandover). What was read goes into this pipeline's
+// last batch; once it drained (on_drained()) the acks are written and each connection moves
+// with its BeatsState (half-read frame, the window still receiving). TLS connections close.
 #pragma once
 
 #include <chrono>
@@ -69,6 +74,7 @@ class BeatsSource final : public Source {
   // Source
   void run(SourceContext& ctx) override;
   void interrupt() override;
+  void on_drained() override;
 
   uint16_t port() const { return port_; }
 
@@ -94,7 +100,11 @@ class BeatsSource final : public Source {
   struct Impl;
   BeatsSource(Options options, BuildContext& ctx);
   Result<void> open(BuildContext& ctx);
-  void park_listener();
+  void adopt_connections();
+  void hold_for_handover();
+  void park_sockets();
+  void send_drained_acks();
+  void stop_forwarder();
   Event& next_event(WindowRef ref);
   void flush();
   void windows_done(const std::vector<WindowRef>& refs, bool delivered);

@@ -8,6 +8,11 @@
 // window of QUEUED events), the rest one by one once connected (one-event windows, sent
 // without waiting for acks: pipelined). Prints "acked W windows E events K keepalives" once
 // every window is acked, exit 0; exit 1 after 30 s.
+//
+// LJ_PACE_MS=N: the events after QUEUED go out one per N ms (a steady stream, one-event
+// windows). Then the connection must stay up (the package would reconnect silently and drop
+// what it had in flight: exit 1 at once) and, once every window is acked, LJ_LINGER_MS (default
+// 500) more pass without another ack (one more would be a duplicate: exit 1).
 'use strict'
 const fs = require('fs')
 const path = require('path')
@@ -33,6 +38,7 @@ const event = (i) => ({
   offset: i,
 })
 
+const paceMs = Number(process.env.LJ_PACE_MS || 0)
 const windows = nTotal - nQueued + (nQueued > 0 ? 1 : 0)
 let acked = 0
 let ackedEvents = 0
@@ -59,18 +65,39 @@ client.socket.on('data', (data) => {
       console.log(`ack ${seq} but expected ${expectedSeq[acked]} for window ${acked}`)
       process.exit(1)
     }
+    if (acked === windows) {
+      console.log(`extra ack ${seq} after all ${windows} windows were acked`)
+      process.exit(1)
+    }
     acked++
     ackedEvents += seq
     if (acked === windows) {
-      console.log(`acked ${acked} windows ${ackedEvents} events ${keepalives} keepalives`)
-      process.exit(0)
+      const done = () => {
+        console.log(`acked ${acked} windows ${ackedEvents} events ${keepalives} keepalives`)
+        process.exit(0)
+      }
+      if (paceMs > 0) setTimeout(done, Number(process.env.LJ_LINGER_MS || 500))
+      else done()
     }
   }
 })
 
 for (let i = 0; i < nQueued; i++) client.log(event(i))
+let next = nQueued
+const paced = () => {
+  if (next >= nTotal) return
+  client.log(event(next++))
+  setTimeout(paced, paceMs)
+}
 const rest = () => {
   if (!client.connected) return setTimeout(rest, 5)
+  if (paceMs > 0) {
+    client.socket.on('close', () => {
+      console.log(`connection closed by the server after ${acked} of ${windows} acks (${next} events sent)`)
+      process.exit(1)
+    })
+    return paced()
+  }
   for (let i = nQueued; i < nTotal; i++) client.log(event(i))
 }
 rest()
