@@ -141,6 +141,7 @@ void KubernetesLogsSource::on_line(TailedFile& f, std::string_view line, uint64_
   if (!s.joiner.add(parsed, start, joined)) return;
   const std::string_view* stream = parsed.stream == k8s::StreamKind::kStdout ? &kStdout : &kStderr;
   emit(f, joined.content, stream, joined.time, joined.truncated);
+  s.joiner.release_idle_buffers();  // the joined text is in the batch now
 }
 
 void KubernetesLogsSource::emit(TailedFile& f, std::string_view content,

@@ -13,6 +13,11 @@ void LineJoiner::append(State& s, std::string_view content) {
   s.buffer.append(content);
 }
 
+void LineJoiner::release_idle_buffers() {
+  for (State& s : state_)
+    if (!s.active && s.buffer.capacity() != 0) std::string().swap(s.buffer);
+}
+
 bool LineJoiner::add(const LogLine& line, uint64_t start, Joined& out) {
   State& s = state_[static_cast<int>(line.stream)];
   if (!s.active) {

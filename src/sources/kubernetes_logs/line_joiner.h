@@ -30,6 +30,9 @@ class LineJoiner {
   // pending partial line, else `next` (the offset after the last whole line).
   uint64_t resume_offset(uint64_t next) const;
   bool pending() const { return state_[0].active || state_[1].active; }
+  // Gives back the buffers of streams with nothing pending, once their joined line has been
+  // used (a node has thousands of files; most join a line now and then and sit idle after).
+  void release_idle_buffers();
   void reset();
 
  private:

@@ -169,5 +169,21 @@ TEST(LineJoinerTest, CutsAtMaxBytes) {
   EXPECT_FALSE(j.flush(StreamKind::kStdout, out));
 }
 
+TEST(LineJoinerTest, ReleasingIdleBuffersKeepsTheOtherStreamsPendingLine) {
+  LineJoiner j(1024);
+  LineJoiner::Joined out;
+  EXPECT_FALSE(j.add(line("X", true, StreamKind::kStderr), 0, out));
+  EXPECT_FALSE(j.add(line("a", true), 1, out));
+  EXPECT_TRUE(j.add(line("b", false), 2, out));
+  EXPECT_EQ(out.content, "ab");
+  j.release_idle_buffers();  // stdout's buffer goes, stderr's half line stays
+  EXPECT_TRUE(j.add(line("Y", false, StreamKind::kStderr), 3, out));
+  EXPECT_EQ(out.content, "XY");
+  j.release_idle_buffers();
+  EXPECT_FALSE(j.add(line("c", true), 4, out));  // a released buffer joins again
+  EXPECT_TRUE(j.add(line("d", false), 5, out));
+  EXPECT_EQ(out.content, "cd");
+}
+
 }  // namespace
 }  // namespace logferry::sources::k8s
