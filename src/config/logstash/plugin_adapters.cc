@@ -589,7 +589,7 @@ const std::vector<PluginSpec>& plugin_specs() {
         {"ssl_verify", "`tls.verify_client` (default: true when CAs are given)"},
         {"tcp_keep_alive", "accepted; keep-alive is always on"},
         {"proxy_protocol", "`proxy_protocol`: PROXY v1 or v2 header; its client is `host` and `port`, "
-                           "the address it reached `proxy_host` and `proxy_port` (not with TLS)"},
+                           "the address it reached `proxy_host` and `proxy_port`; with TLS, before the handshake"},
         {"ecs_compatibility", "`disabled` only"}},
        {{"dns_reverse_lookup_enabled", "not supported: `host` is the peer's IP address"}},
        adapt_tcp},
