@@ -10,6 +10,7 @@
 #include "core/event_batch.h"
 #include "core/json.h"
 #include "sources/socket/socket_source.h"
+#include "sources/syslog/syslog_source.h"
 #include "support/net_util.h"
 #include "support/recording_output.h"
 #include "support/temp_dir.h"
@@ -221,6 +222,33 @@ TEST(ConfToPipelineTest, SyslogInputListensOnUdpAndTcp) {
   ASSERT_EQ(l.cfg.sources.size(), 2u);
   EXPECT_EQ(l.cfg.sources[0].name, "sys_udp");
   EXPECT_EQ(l.cfg.sources[1].name, "sys_tcp");
+}
+
+// syslog { proxy_protocol => true }: the TCP source reads a PROXY header; its client is the
+// event's source_ip (and host, the message having no hostname), as Logstash's host is.
+TEST(ConfToPipelineTest, SyslogProxyProtocolTakesTheClientFromTheHeader) {
+  auto l = load("input { syslog { host => \"127.0.0.1\" port => 0 proxy_protocol => true } }\noutput { stdout { } }");
+  ASSERT_EQ(l.problems, "");
+  ASSERT_EQ(l.cfg.sources.size(), 2u);
+  Metrics metrics;
+  BuildContext ctx{"pp", metrics, "/tmp/none", "/tmp", "node"};
+  auto built = l.cfg.sources.at(1).build(ctx);
+  ASSERT_TRUE(built) << built.error().message;
+  auto* source = static_cast<sources::SyslogSource*>(built->get());
+  testing::JsonRecordingOutput out;
+  std::jthread thread([&](std::stop_token st) {
+    SourceContext sc{"pp", st, out};
+    source->run(sc);
+  });
+  int fd = testing::tcp_connect(source->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::send_all(fd, "PROXY TCP4 203.0.113.7 10.0.0.1 4242 514\r\n<13>Oct 11 22:14:15 app: proxied\n"));
+  ASSERT_TRUE(testing::wait_until([&] { return out.count() == 1; }, std::chrono::seconds(5), "the message"));
+  EXPECT_NE(out.events()[0].find(R"("host":"203.0.113.7")"), std::string::npos) << out.events()[0];
+  EXPECT_NE(out.events()[0].find(R"("source_ip":"203.0.113.7")"), std::string::npos) << out.events()[0];
+  ::close(fd);
+  thread.request_stop();
+  source->interrupt();
 }
 
 std::string source_type(const Loaded& l, std::size_t i) {
