@@ -295,6 +295,30 @@ TEST(SyslogSourceTest, RelpGarbageClosesOnlyThatSession) {
   ::close(bad);
 }
 
+// RELP behind a PROXY v2 header: the session is RELP as ever, its messages from the client the
+// header names, acked.
+TEST(SyslogSourceTest, RelpBehindAProxyHeader) {
+  SyslogSource::Options o;
+  o.mode = "relp";
+  o.proxy_protocol = true;
+  Running r(o);
+  int fd = connect_tcp(r.port());
+  send_all(fd, std::string("\r\n\r\n\0\r\nQUIT\n", 12) + std::string("\x21\x11\x00\x0c", 4) +
+                   std::string("\xc0\x00\x02\x0a\xc6\x33\x64\x07\x9c\x40\x17\x70", 12) + "1 open 0\n");
+  std::string got;
+  ASSERT_TRUE(wait_until([&] {
+    got += read_some(fd, 100ms);
+    return contains(got, "1 rsp ");
+  }, 5s, "open answered"));
+  send_all(fd, "2 syslog 41 <13>1 2024-01-01T00:00:00Z h app - - - hi\n");
+  ASSERT_TRUE(wait_until([&] {
+    got += read_some(fd, 100ms);
+    return contains(got, "2 rsp 6 200 OK");
+  }, 5s, "ack")) << got;
+  ASSERT_EQ(r.out().count(), 1u);
+  EXPECT_TRUE(contains(r.out().events()[0], R"("message":"hi","source_ip":"192.0.2.10")")) << r.out().events()[0];
+  ::close(fd);
+}
 
 // While send() blocks, the source reads no socket: the sender's writes stall on the full TCP
 // window instead of piling up in our memory. Released, everything arrives.
