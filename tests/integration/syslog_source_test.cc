@@ -339,6 +339,12 @@ TEST(SyslogSourceIntegration, ValidateReportsBadOptions) {
   EXPECT_EQ(rc, 2) << output;
   EXPECT_NE(output.find("bad.yaml:5:"), std::string::npos) << output;  // framing: not a choice
   EXPECT_NE(output.find("mode tls needs tls.cert_file"), std::string::npos) << output;
+  // A PROXY header comes on a connection: not over UDP.
+  auto udp = dir.write("udp.yaml",
+                       "sources:\n  in: { type: syslog, mode: udp, proxy_protocol: true }\n"
+                       "sinks:\n  out: { type: console, inputs: [in] }\n");
+  EXPECT_EQ(run_command({logferry_binary().string(), "validate", "-c", udp.string()}, &output), 2) << output;
+  EXPECT_NE(output.find("proxy_protocol: needs mode tcp, tls or relp"), std::string::npos) << output;
 }
 
 int connect_tcp(uint16_t port) {
