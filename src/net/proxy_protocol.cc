@@ -79,6 +79,8 @@ ProxyParse parse_v2(std::string_view data) {
   auto family = static_cast<unsigned char>(data[13]);
   std::size_t length = kV2FixedLength + be16(data.data() + 14);
   if ((version_command >> 4) != 2) return bad("v2 header: version is not 2");
+  if (length > kMaxProxyHeaderBytes)
+    return bad("v2 header of " + std::to_string(length) + " bytes (at most " + std::to_string(kMaxProxyHeaderBytes) + ")");
   if (data.size() < length) return {};
   ProxyParse out{ProxyStatus::kDone, {}, {}};
   out.header.length = length;

@@ -17,6 +17,10 @@ struct ProxyHeader {
   uint16_t source_port = 0, dest_port = 0;
 };
 
+// The longest header accepted: v1's own bound is 107 bytes; v2 is 16 bytes and a length, which
+// TLVs (AWS's VPC endpoint id, HAProxy's SSL facts) stretch to a few hundred bytes at most.
+constexpr std::size_t kMaxProxyHeaderBytes = 1024;
+
 enum class ProxyStatus { kNeedMore, kDone, kBad };
 
 struct ProxyParse {

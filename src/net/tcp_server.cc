@@ -58,7 +58,19 @@ class StreamConn final : public TcpServer::Conn {
     peer_ip_ = std::move(peer);
   }
 
+  // The PROXY header first, when asked.
   void start(const TcpServer::HandlerFactory& factory) override {
+    if (!options_.proxy_header.enabled) return begin(factory);
+    auto self = shared_from_this();
+    async_read_proxy_header(socket(), options_.proxy_header, peer_ip_, [this, self, &factory](std::optional<ProxyHeader> h) {
+      if (closed_) return;
+      if (!h || alive_.expired()) return close();
+      proxy_header_ = std::move(h);
+      begin(factory);
+    });
+  }
+
+  void begin(const TcpServer::HandlerFactory& factory) {
     asio::error_code ec;
     socket().set_option(asio::socket_base::keep_alive(true), ec);
     socket().set_option(tcp::no_delay(true), ec);
@@ -425,7 +437,9 @@ void TcpServer::adopt_connection(int fd, std::string peer_ip, const HandlerFacto
   asio::error_code peer_ec;
   auto peer = socket.remote_endpoint(peer_ec);
   uint64_t id = next_id_++;
-  auto conn = std::make_shared<StreamConn<tcp::socket>>(*this, alive_, options_, metrics_, id,
+  Options adopted = options_;
+  adopted.proxy_header.enabled = false;  // read by the previous pipeline
+  auto conn = std::make_shared<StreamConn<tcp::socket>>(*this, alive_, adopted, metrics_, id,
                                                         std::move(peer_ip), std::move(socket));
   conn->set_peer_port(peer_ec ? 0 : peer.port());
   connections_.emplace(id, conn);

@@ -14,12 +14,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "core/metrics.h"
 #include "core/result.h"
+#include "net/proxy_header_reader.h"
 
 namespace logferry::net {
 
@@ -29,6 +31,9 @@ class Connection {
   uint64_t id() const { return id_; }
   const std::string& peer_ip() const { return peer_ip_; }
   uint16_t peer_port() const { return peer_port_; }
+  // The PROXY header the connection started with (Options::proxy_header): the client behind
+  // the proxy. Empty without one, and for a connection adopted from a previous pipeline.
+  const std::optional<ProxyHeader>& proxy_header() const { return proxy_header_; }
   // Queues bytes to send (on the io thread).
   virtual void write(std::string data) = 0;
   // Closes now; the handler's on_close runs once.
@@ -44,6 +49,7 @@ class Connection {
   uint64_t id_ = 0;
   std::string peer_ip_;
   uint16_t peer_port_ = 0;
+  std::optional<ProxyHeader> proxy_header_;
 };
 
 class ConnectionHandler {
@@ -77,6 +83,8 @@ class TcpServer {
     // small replies back for the sender's delayed ACK (Nagle).
     bool no_delay = false;
     int listen_fd = -1;  // a listening socket to adopt (runtime/listener_registry.h), not bind
+    // Read a PROXY header off each accepted socket before the TLS handshake or the handler.
+    ProxyHeaderOptions proxy_header;
   };
   using HandlerFactory = std::function<std::unique_ptr<ConnectionHandler>(Connection&)>;
 

@@ -10,7 +10,9 @@
 
 #include "support/child_process.h"
 #include "support/net_util.h"
+#include "support/proxy_relay.h"
 #include "support/temp_dir.h"
+#include "support/tls_test_certs.h"
 #include "support/wait.h"
 
 namespace logferry::testing {
@@ -149,6 +151,63 @@ TEST(LogstashTcpUdpTest, RsyslogAndLoggerIntoTheFileOutputsDefaultCodec) {
     EXPECT_NE(u[0].find(R"("tags":["_jsonparsefailure","net","json"])"), std::string::npos) << u[0];
   }
   EXPECT_EQ(lines_containing(text, "{").size(), static_cast<std::size_t>(2 * kRsyslog + 2 * kLogger));
+}
+
+// A tcp input with ssl_enable and proxy_protocol behind a load balancer: a relay standing in
+// for HAProxy's `send-proxy` writes a v1 header naming 198.51.100.30, then passes rsyslog's
+// TLS session (omfwd, ossl driver) through untouched. Every line arrives once, its host and
+// port the client's from the header, proxy_host and proxy_port where it connected.
+TEST(LogstashTcpUdpTest, TcpInputWithTlsBehindAProxyProtocolRelay) {
+  if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
+  TempDir dir;
+  make_certs(dir);
+  uint16_t tcp = free_tcp_port();
+  auto out = dir.path() / "out.json";
+  auto pipeline = dir.write("pipeline.conf", R"(input {
+  tcp {
+    host => "127.0.0.1"
+    port => )" + std::to_string(tcp) + R"(
+    ssl_enable => true
+    ssl_cert => ")" + (dir / "server.pem").string() + R"("
+    ssl_key => ")" + (dir / "server.key").string() + R"("
+    proxy_protocol => true
+  }
+}
+output { file { path => ")" + out.string() + R"(" } }
+)");
+  ChildProcess lf({.argv = {LOGFERRY_BINARY, "run", "-c", pipeline.string(), "--data-dir", (dir / "data").string()},
+                   .env = {},
+                   .output_dir = dir.path(),
+                   .name = "logferry"});
+  ASSERT_TRUE(wait_until([&] { return lines_containing(lf.err(), "socket source").size() == 1; }, 15s, "listening"))
+      << lf.err();
+  ProxyRelay relay(tcp, "PROXY TCP4 198.51.100.30 10.0.0.1 50123 6514\r\n");
+  constexpr int kLines = 300;
+  auto input = numbered(dir, "in.log", "pp-tls", kLines);
+  std::filesystem::create_directories(dir / "rsyslog-work");
+  auto conf = dir.write("rsyslog.conf",
+                        "global(workDirectory=\"" + (dir / "rsyslog-work").string() + "\" defaultNetstreamDriverCAFile=\"" +
+                            (dir / "ca.pem").string() + "\")\nmodule(load=\"imfile\")\n"
+                            "template(name=\"raw\" type=\"string\" string=\"%msg%\")\n"
+                            "input(type=\"imfile\" file=\"" + input.string() + "\" tag=\"t\")\n"
+                            "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"" + std::to_string(relay.port()) +
+                            "\" protocol=\"tcp\" streamDriver=\"ossl\" streamDriverMode=\"1\" "
+                            "streamDriverAuthMode=\"x509/certvalid\" template=\"raw\")\n");
+  ChildProcess rsyslogd({.argv = {rsyslogd_path().string(), "-n", "-M", rsyslog_module_dir().string(), "-f",
+                                  conf.string(), "-i", (dir / "rsyslog.pid").string()},
+                         .env = {},
+                         .output_dir = dir.path(),
+                         .name = "rsyslogd"});
+  auto count = [&] { return lines_containing(read_file(out), "\"message\":\"pp-tls ").size(); };
+  ASSERT_TRUE(wait_until([&] { return count() == kLines; }, 30s, "every line"))
+      << count() << "\n" << lf.err() << rsyslogd.err();
+  std::string text = read_file(out);
+  for (int i = 0; i < kLines; ++i) {
+    auto t = lines_containing(text, "\"message\":\"pp-tls " + std::to_string(i) + "\"");
+    ASSERT_EQ(t.size(), 1u) << "pp-tls " << i;
+    EXPECT_NE(t[0].find(R"("host":"198.51.100.30","port":50123,"proxy_host":"10.0.0.1","proxy_port":6514)"),
+              std::string::npos) << t[0];
+  }
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 
 #include "support/child_process.h"
 #include "support/net_util.h"
+#include "support/proxy_relay.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -254,6 +255,56 @@ TEST(SyslogSourceIntegration, RsyslogTlsOssl) {
   expect_each_once(lf, "tls", 1000);
 }
 
+// Behind a load balancer (proxy_protocol): a relay standing in for HAProxy's `send-proxy-v2`
+// writes a PROXY v2 header naming 198.51.100.23, then passes rsyslog's TLS session through
+// untouched. logferry reads the header in clear, then does the handshake: every message
+// arrives once, from the client the header names.
+TEST(SyslogSourceIntegration, RsyslogTlsBehindAProxyProtocolRelay) {
+  if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
+  TempDir dir;
+  make_certs(dir);
+  uint16_t port = free_tcp_port();
+  std::string d = dir.path().string();
+  Logferry lf(dir, source_yaml("tls", port,
+                               "    proxy_protocol: true\n"
+                               "    tls: { cert_file: " + d + "/server.pem, key_file: " + d + "/server.key }\n"));
+  // v2, PROXY, TCP over IPv4: 198.51.100.23:5555 -> 10.0.0.1:6514
+  std::string v2 = std::string("\r\n\r\n\0\r\nQUIT\n", 12) + std::string("\x21\x11\x00\x0c", 4) +
+                   std::string("\xc6\x33\x64\x17\x0a\x00\x00\x01\x15\xb3\x19\x72", 12);
+  ProxyRelay relay(port, v2);
+  auto input = write_lines(dir, "in.log", "pptls", 500);
+  Rsyslog rs(dir, "", " defaultNetstreamDriverCAFile=\"" + d + "/ca.pem\"",
+             "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"" + std::to_string(relay.port()) +
+                 "\" protocol=\"tcp\" streamDriver=\"ossl\" streamDriverMode=\"1\" "
+                 "streamDriverAuthMode=\"x509/certvalid\" template=\"RSYSLOG_SyslogProtocol23Format\")",
+             input);
+  expect_each_once(lf, "pptls", 500);
+  EXPECT_EQ(lf.count("\"source_ip\":\"198.51.100.23\""), 500u) << lf.out().substr(0, 2000);
+  EXPECT_GE(relay.relayed(), 1u);
+}
+
+// Plain TCP behind the relay (a v1 header): util-linux logger's messages come from the client
+// the header names; a connection straight to the port, without a header, is closed.
+TEST(SyslogSourceIntegration, LoggerTcpBehindAProxyProtocolRelay) {
+  TempDir dir;
+  uint16_t port = free_tcp_port();
+  Logferry lf(dir, source_yaml("tcp", port, "    proxy_protocol: true\n"));
+  ProxyRelay relay(port, "PROXY TCP4 198.51.100.24 10.0.0.1 40000 514\r\n");
+  auto lines = write_lines(dir, "lines.txt", "pptcp", 100);
+  run_logger({"--tcp", "--rfc5424", "--octet-count", "-n", "127.0.0.1", "-P", std::to_string(relay.port()), "-t",
+              "pp", "-f", lines.string()});
+  expect_each_once(lf, "pptcp", 100);
+  EXPECT_EQ(lf.count("\"source_ip\":\"198.51.100.24\""), 100u) << lf.out().substr(0, 2000);
+  int direct = tcp_connect(port);
+  ASSERT_GE(direct, 0);
+  send_all(direct, "<13>1 2024-01-01T00:00:00Z h app - - - no header\n");
+  EXPECT_EQ(read_until_closed(direct), "");
+  ::close(direct);
+  EXPECT_TRUE(wait_until([&] { return lf.process().err().find("PROXY protocol: no PROXY protocol header") != std::string::npos; },
+                         5s, "the bad header logged")) << lf.process().err();
+  EXPECT_EQ(lf.count("no header"), 0u);
+}
+
 // omrelp tls="on" into the relp source with a certificate: RELP over TLS, acknowledged.
 TEST(SyslogSourceIntegration, RsyslogOmrelpOverTls) {
   if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
@@ -288,6 +339,12 @@ TEST(SyslogSourceIntegration, ValidateReportsBadOptions) {
   EXPECT_EQ(rc, 2) << output;
   EXPECT_NE(output.find("bad.yaml:5:"), std::string::npos) << output;  // framing: not a choice
   EXPECT_NE(output.find("mode tls needs tls.cert_file"), std::string::npos) << output;
+  // A PROXY header comes on a connection: not over UDP.
+  auto udp = dir.write("udp.yaml",
+                       "sources:\n  in: { type: syslog, mode: udp, proxy_protocol: true }\n"
+                       "sinks:\n  out: { type: console, inputs: [in] }\n");
+  EXPECT_EQ(run_command({logferry_binary().string(), "validate", "-c", udp.string()}, &output), 2) << output;
+  EXPECT_NE(output.find("proxy_protocol: needs mode tcp, tls or relp"), std::string::npos) << output;
 }
 
 int connect_tcp(uint16_t port) {

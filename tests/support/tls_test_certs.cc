@@ -61,7 +61,8 @@ bool openssl_handshake(uint16_t port, const std::vector<std::string>& args, std:
 
 // With TLS 1.3 a rejected client certificate shows only on the server side: callers check the
 // server's metrics too.
-bool send_tls(uint16_t port, const TempDir& dir, bool with_cert, const std::string& data) {
+bool send_tls(uint16_t port, const TempDir& dir, bool with_cert, const std::string& data,
+              const std::string& in_clear) {
   asio::io_context io;
   asio::ssl::context ctx(asio::ssl::context::tls_client);
   ctx.load_verify_file((dir / "ca.pem").string());
@@ -73,6 +74,8 @@ bool send_tls(uint16_t port, const TempDir& dir, bool with_cert, const std::stri
   asio::ssl::stream<asio::ip::tcp::socket> s(io, ctx);
   asio::error_code ec;
   s.next_layer().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return false;
+  if (!in_clear.empty()) asio::write(s.next_layer(), asio::buffer(in_clear), ec);
   if (ec) return false;
   s.handshake(asio::ssl::stream_base::client, ec);
   if (ec) return false;

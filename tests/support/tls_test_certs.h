@@ -19,7 +19,10 @@ void make_encrypted_server_key(const TempDir& dir, const std::string& passphrase
 // added (e.g. {"-tls1_2"} or {"-ciphersuites", "TLS_AES_128_GCM_SHA256"}); its output in `log`.
 bool openssl_handshake(uint16_t port, const std::vector<std::string>& args, std::string* log = nullptr);
 // Connects with TLS, trusting dir/ca.pem (presenting dir/client.pem when with_cert), and
-// sends `data`. False when the handshake or the write fails.
-bool send_tls(uint16_t port, const TempDir& dir, bool with_cert, const std::string& data);
+// sends `data`. `in_clear` goes first, before the handshake, on the same socket: a PROXY
+// protocol header, as HAProxy's send-proxy and AWS NLBs write it. False when the handshake or
+// a write fails.
+bool send_tls(uint16_t port, const TempDir& dir, bool with_cert, const std::string& data,
+              const std::string& in_clear = "");
 
 }  // namespace logferry::testing

@@ -164,6 +164,7 @@ void adapt_syslog_input(AdaptContext& ctx) {
       ctx.error(ecs->line, "ecs_compatibility: only 'disabled' is supported (field names are "
                            "the native syslog source's, see docs/logstash.md)");
   }
+  auto proxy = ctx.take("proxy_protocol");  // PROXY headers come on TCP only
   int line = 0;
   auto address = listen_address(ctx, "0.0.0.0", "514", line);
   if (!address) return;
@@ -173,6 +174,7 @@ void adapt_syslog_input(AdaptContext& ctx) {
   NativeComponent tcp{ctx.primary().type, "_tcp", {}};
   tcp.settings.push_back({"address", line, scalar_value(*address, line)});
   tcp.settings.push_back({"mode", line, scalar_value("tcp", line)});
+  if (proxy) tcp.settings.push_back({"proxy_protocol", proxy->line, proxy->value});
   ctx.components.push_back(std::move(tcp));
 }
 
@@ -555,9 +557,10 @@ const std::vector<PluginSpec>& plugin_specs() {
        {{"host", "`address` host of both (default 0.0.0.0)"},
         {"port", "`address` port of both (default 514)"},
         {"ecs_compatibility", "`disabled` only"},
-        {"codec", "plain only"}},
-       {{"proxy_protocol", "not supported"},
-        {"timezone", "not supported: RFC 3164 stamps without a zone are read as UTC"},
+        {"codec", "plain only"},
+        {"proxy_protocol", "`proxy_protocol` of NAME_tcp: a PROXY v1 or v2 header; its client is "
+                           "`source_ip`, and `host` when the message has no hostname"}},
+       {{"timezone", "not supported: RFC 3164 stamps without a zone are read as UTC"},
         {"locale", "not supported (English month names)"},
         {"use_labels", "not supported: facility and severity are the native source's fields"},
         {"facility_labels", "not supported"},
@@ -589,7 +592,7 @@ const std::vector<PluginSpec>& plugin_specs() {
         {"ssl_verify", "`tls.verify_client` (default: true when CAs are given)"},
         {"tcp_keep_alive", "accepted; keep-alive is always on"},
         {"proxy_protocol", "`proxy_protocol`: PROXY v1 or v2 header; its client is `host` and `port`, "
-                           "the address it reached `proxy_host` and `proxy_port` (not with TLS)"},
+                           "the address it reached `proxy_host` and `proxy_port`; with TLS, before the handshake"},
         {"ecs_compatibility", "`disabled` only"}},
        {{"dns_reverse_lookup_enabled", "not supported: `host` is the peer's IP address"}},
        adapt_tcp},

@@ -39,14 +39,19 @@ constexpr std::string_view kJsonFailureTag = "_jsonparsefailure";
 
 bool is_none(const SocketSource::Options& o) { return o.framing == "none"; }
 
-// Who a connection's data comes from: its peer, or the client its PROXY header names.
+// Who a connection's data comes from: its peer, or the client its PROXY header names (the
+// header's destination is proxy_host and proxy_port, as in Logstash's tcp input).
 struct StreamPeer {
-  bool awaiting_header = false;
-  std::string pending;  // header bytes read so far
   std::string ip, proxy_ip;
   uint16_t port = 0, proxy_port = 0;
   SocketSource::Peer view() const { return {ip, port, proxy_ip, proxy_port}; }
 };
+
+StreamPeer peer_of(const net::Connection& conn) {
+  const auto& h = conn.proxy_header();
+  if (!h || h->local) return {conn.peer_ip(), {}, conn.peer_port(), 0};
+  return {h->source_ip, h->dest_ip, h->source_port, h->dest_port};
+}
 
 // What a TCP connection carries into the next pipeline on reload: the line it is halfway
 // through, and who sent it.
@@ -60,26 +65,16 @@ class SocketStreamHandler final : public net::ConnectionHandler {
  public:
   SocketStreamHandler(SocketSource& source, net::Connection& conn)
       : source_(source),
-        conn_(conn),
         none_(is_none(source.options())),
         split_(net::Framing::kNewline, source.max_frame_bytes(), /*keep_leading_spaces=*/true),
-        peer_{source.options().proxy_protocol, {}, conn.peer_ip(), {}, conn.peer_port(), 0} {}
-  SocketStreamHandler(SocketSource& source, net::Connection& conn, const StreamState& from)
-      : source_(source), conn_(conn), none_(is_none(source.options())), split_(from.split), peer_(from.peer) {}
+        peer_(peer_of(conn)) {}
+  SocketStreamHandler(SocketSource& source, const StreamState& from)
+      : source_(source), none_(is_none(source.options())), split_(from.split), peer_(from.peer) {}
 
   StreamState state() const { return {split_, peer_}; }
 
   void on_data(std::string_view bytes) override {
-    if (!peer_.awaiting_header) {
-      feed(bytes);
-    } else {
-      peer_.pending.append(bytes);
-      auto length = take_proxy_header();
-      if (!length) return;  // more to come, or closed
-      std::string rest = std::move(peer_.pending);
-      peer_.pending.clear();
-      feed(std::string_view(rest).substr(*length));
-    }
+    feed(bytes);
     source_.after_read();
   }
   void on_close() override {
@@ -89,7 +84,6 @@ class SocketStreamHandler final : public net::ConnectionHandler {
 
  private:
   void feed(std::string_view bytes) {
-    if (bytes.empty()) return;
     if (none_) {
       bool truncated = bytes.size() > source_.max_frame_bytes();
       source_.add_frame(bytes.substr(0, source_.max_frame_bytes()), peer_.view(), truncated);
@@ -98,29 +92,7 @@ class SocketStreamHandler final : public net::ConnectionHandler {
     }
   }
 
-  // The header's length once it is whole: its client becomes the peer (Logstash's host and
-  // port), the address it was sent to proxy_host and proxy_port. A bad header closes.
-  std::optional<std::size_t> take_proxy_header() {
-    auto parsed = net::parse_proxy_header(peer_.pending);
-    if (parsed.status == net::ProxyStatus::kNeedMore) return std::nullopt;
-    if (parsed.status == net::ProxyStatus::kBad) {
-      source_.proxy_header_failed(conn_.peer_ip(), parsed.error);
-      conn_.close();
-      return std::nullopt;
-    }
-    peer_.awaiting_header = false;
-    const auto& h = parsed.header;
-    if (!h.local) {
-      peer_.ip = h.source_ip;
-      peer_.port = h.source_port;
-      peer_.proxy_ip = h.dest_ip;
-      peer_.proxy_port = h.dest_port;
-    }
-    return h.length;
-  }
-
   SocketSource& source_;
-  net::Connection& conn_;
   bool none_;
   net::FrameSplitter split_;
   StreamPeer peer_;
@@ -166,16 +138,16 @@ void SocketSource::describe(config::Schema<Options>& s) {
   s.field("tls", &Options::tls).doc("TLS server settings for mode tcp.");
   s.field("proxy_protocol", &Options::proxy_protocol)
       .doc("Each TCP connection starts with a PROXY protocol v1 or v2 header (HAProxy, load "
-           "balancers): its client is host and port, the address it reached proxy_host and "
-           "proxy_port. Without a valid header the connection is closed.");
+           "balancers; with tls, in clear before the handshake): its client is host and port, "
+           "the address it reached proxy_host and proxy_port. A connection without a valid "
+           "header within 10 s is closed.");
   describe_listener_limits(s);
   s.check([](const Options& o, config::CheckContext& c) {
     if (o.tls.enabled && o.mode != "tcp") c.error("tls", "tls needs mode tcp");
     if (o.tls.enabled && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
       c.error("tls", "tls.enabled needs tls.cert_file and tls.key_file");
     check_tls_server_files(o.tls, c);
-    if (o.proxy_protocol && (o.mode != "tcp" || o.tls.enabled))
-      c.error("proxy_protocol", "needs mode tcp without tls (the header comes before the TLS handshake)");
+    if (o.proxy_protocol && o.mode != "tcp") c.error("proxy_protocol", "needs mode tcp");
     check_listener_limits(o, c);
   });
 }
@@ -228,6 +200,8 @@ Result<void> SocketSource::open(BuildContext& ctx) {
   so.address = options_.address;
   so.max_connections = static_cast<std::size_t>(options_.max_connections);
   so.idle_timeout = options_.idle_timeout;
+  so.proxy_header.enabled = options_.proxy_protocol;
+  so.proxy_header.on_error = [this](const std::string& peer, const std::string& why) { proxy_header_failed(peer, why); };
   impl_->handover.use_listener(so);
   if (options_.tls.enabled) {
     net::TlsServerOptions t = tls_server_options(options_.tls, ctx);
@@ -431,7 +405,7 @@ void SocketSource::interrupt() { impl_->io.stop(); }
 void SocketSource::adopt_connections() {
   std::size_t n = impl_->handover.adopt_connections(
       *impl_->tcp, [this](net::Connection& c, const std::any& state) -> std::unique_ptr<net::ConnectionHandler> {
-        if (const auto* s = std::any_cast<StreamState>(&state)) return std::make_unique<SocketStreamHandler>(*this, c, *s);
+        if (const auto* s = std::any_cast<StreamState>(&state)) return std::make_unique<SocketStreamHandler>(*this, *s);
         return std::make_unique<SocketStreamHandler>(*this, c);
       });
   if (n > 0) log_info("socket source {}: took over {} open connections", name_, n);

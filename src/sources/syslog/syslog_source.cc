@@ -29,6 +29,7 @@ struct SyslogSource::Metrics {
   Counter& framing_errors;
   Counter& incomplete;
   Counter& udp_dropped;
+  Counter& proxy_header_failures;
   net::TcpServerMetrics server;
   RateLimitedLog bad_input_log;
 };
@@ -58,36 +59,48 @@ struct SyslogSource::Impl {
   runtime::SocketHandover handover;  // reload: sockets and connections kept for the next pipeline
 };
 
+namespace {
+
+// Who sends on a connection (source_ip): the client its PROXY header names (proxy_protocol),
+// else its peer.
+std::string sender_of(const net::Connection& conn) {
+  const auto& h = conn.proxy_header();
+  return h && !h->local ? h->source_ip : conn.peer_ip();
+}
+
+}  // namespace
+
 namespace syslog {
 
 // What a TCP connection carries into the next pipeline on reload: the frame it is halfway
-// through (and the framing it started with), and the counts already reported.
+// through (and the framing it started with), the counts already reported, and its sender.
 struct StreamState {
   net::FrameSplitter split;
   uint64_t errors_seen = 0, incomplete_seen = 0;
+  std::string sender;
 };
 
 // TCP/TLS: frames from a byte stream.
 class StreamHandler final : public net::ConnectionHandler {
  public:
   StreamHandler(SyslogSource& source, net::Connection& conn)
-      : source_(source), conn_(conn), split_(source.framing(), source.max_frame_bytes()) {}
-  StreamHandler(SyslogSource& source, net::Connection& conn, const StreamState& from)
-      : source_(source), conn_(conn), split_(from.split),
-        errors_seen_(from.errors_seen), incomplete_seen_(from.incomplete_seen) {}
+      : source_(source), split_(source.framing(), source.max_frame_bytes()), sender_(sender_of(conn)) {}
+  StreamHandler(SyslogSource& source, const StreamState& from)
+      : source_(source), split_(from.split), errors_seen_(from.errors_seen), incomplete_seen_(from.incomplete_seen),
+        sender_(from.sender) {}
 
-  StreamState state() const { return {split_, errors_seen_, incomplete_seen_}; }
+  StreamState state() const { return {split_, errors_seen_, incomplete_seen_, sender_}; }
 
   void on_data(std::string_view bytes) override {
     split_.feed(bytes, [this](std::string_view frame, bool truncated) {
-      source_.add_message(frame, conn_.peer_ip(), truncated, nullptr);
+      source_.add_message(frame, sender_, truncated, nullptr);
     });
     count();
     source_.after_read();
   }
   void on_close() override {
     split_.finish([this](std::string_view frame, bool truncated) {
-      source_.add_message(frame, conn_.peer_ip(), truncated, nullptr);
+      source_.add_message(frame, sender_, truncated, nullptr);
     });
     count();
   }
@@ -97,16 +110,16 @@ class StreamHandler final : public net::ConnectionHandler {
     auto& m = source_.metrics();
     if (uint64_t d = split_.framing_errors() - errors_seen_) {
       m.framing_errors.add(d);
-      m.bad_input_log.warn("syslog: bad framing from {} (not a syslog frame)", conn_.peer_ip());
+      m.bad_input_log.warn("syslog: bad framing from {} (not a syslog frame)", sender_);
     }
     if (uint64_t d = split_.incomplete() - incomplete_seen_) m.incomplete.add(d);
     errors_seen_ = split_.framing_errors();
     incomplete_seen_ = split_.incomplete();
   }
   SyslogSource& source_;
-  net::Connection& conn_;
   net::FrameSplitter split_;
   uint64_t errors_seen_ = 0, incomplete_seen_ = 0;
+  std::string sender_;
 };
 
 // What an open RELP session carries into the next pipeline: its half-read frame and that it
@@ -114,23 +127,24 @@ class StreamHandler final : public net::ConnectionHandler {
 struct RelpState {
   net::relp::FrameReader reader;
   bool open = false;
+  std::string sender;
 };
 
 // RELP: acks deferred until the batch holding the message is delivered.
 class RelpHandler final : public net::ConnectionHandler {
  public:
   RelpHandler(SyslogSource& source, net::Connection& conn)
-      : source_(source), conn_(conn), reader_(source.max_frame_bytes()) {
+      : source_(source), conn_(conn), reader_(source.max_frame_bytes()), sender_(sender_of(conn)) {
     source_.register_relp(conn_.id(), this);
   }
   RelpHandler(SyslogSource& source, net::Connection& conn, const RelpState& from)
-      : source_(source), conn_(conn), reader_(from.reader), open_(from.open) {
+      : source_(source), conn_(conn), reader_(from.reader), sender_(from.sender), open_(from.open) {
     source_.register_relp(conn_.id(), this);
   }
 
   // Every message acked, no close under way: the session can go to the next pipeline.
   bool can_move() const { return pending_ == 0 && acks_.empty() && !close_requested_ && !closing_; }
-  RelpState state() const { return {reader_, open_}; }
+  RelpState state() const { return {reader_, open_, sender_}; }
 
   void on_data(std::string_view bytes) override {
     bool ok = reader_.feed(bytes, [this](const net::relp::Frame& f) {
@@ -144,7 +158,7 @@ class RelpHandler final : public net::ConnectionHandler {
         }
         SyslogSource::RelpAck ack{conn_.id(), txnr};
         ++pending_;
-        source_.add_message(f.data, conn_.peer_ip(), f.truncated, &ack);
+        source_.add_message(f.data, sender_, f.truncated, &ack);
       } else if (cmd == "open") {
         open_ = true;
         conn_.write(net::relp::response(
@@ -191,13 +205,14 @@ class RelpHandler final : public net::ConnectionHandler {
   }
   void protocol_error(const char* what) {
     source_.metrics().framing_errors.add();
-    source_.metrics().bad_input_log.warn("syslog relp: {} from {}; closing", what, conn_.peer_ip());
+    source_.metrics().bad_input_log.warn("syslog relp: {} from {}; closing", what, sender_);
     closing_ = true;
     conn_.close();
   }
   SyslogSource& source_;
   net::Connection& conn_;
   net::relp::FrameReader reader_;
+  std::string sender_;
   std::string acks_;
   std::size_t pending_ = 0;
   uint32_t close_txnr_ = 0;
@@ -216,8 +231,14 @@ void SyslogSource::describe(config::Schema<Options>& s) {
   s.field("tls", &Options::tls).doc("TLS settings for mode tls; with mode relp, cert_file and key_file turn on RELP over TLS.");
   s.field("framing", &Options::framing).one_of({"auto", "newline", "octet_counting"})
       .doc("TCP/TLS framing (RFC 6587); auto: a frame starting with a digit is octet-counted.");
+  s.field("proxy_protocol", &Options::proxy_protocol)
+      .doc("Each connection (tcp, tls, relp) starts with a PROXY protocol v1 or v2 header "
+           "(HAProxy, load balancers; with TLS, in clear before the handshake): its client is "
+           "source_ip, and host when the message has no hostname. A connection without a valid "
+           "header within 10 s is closed.");
   describe_listener_limits(s);
   s.check([](const Options& o, config::CheckContext& c) {
+    if (o.proxy_protocol && o.mode == "udp") c.error("proxy_protocol", "needs mode tcp, tls or relp");
     if (o.mode == "tls" && (o.tls.cert_file.empty() || o.tls.key_file.empty()))
       c.error("tls", "mode tls needs tls.cert_file and tls.key_file");
     if (o.mode == "relp" && o.tls.cert_file.empty() != o.tls.key_file.empty())
@@ -237,6 +258,7 @@ SyslogSource::SyslogSource(Options options, BuildContext& ctx)
       m.counter("logferry_syslog_framing_errors_total", "Bad frames skipped (garbage, bad octet counts, RELP protocol errors)", l),
       m.counter("logferry_syslog_incomplete_frames_total", "Frames cut short by a closed connection", l),
       m.counter("logferry_syslog_udp_dropped_total", "Datagrams dropped by the kernel while the pipeline was full", l),
+      m.counter("logferry_syslog_proxy_header_failures_total", "Connections closed for a missing or bad PROXY header", l),
       net::tcp_server_metrics(m, "syslog", l),
       RateLimitedLog()});
   if (options_.framing == "newline") framing_ = net::Framing::kNewline;
@@ -281,6 +303,8 @@ Result<void> SyslogSource::open(BuildContext& ctx) {
   so.max_connections = static_cast<std::size_t>(options_.max_connections);
   so.idle_timeout = options_.idle_timeout;
   so.no_delay = true;  // RELP acks (and nothing else we send) must not wait for Nagle
+  so.proxy_header.enabled = options_.proxy_protocol;
+  so.proxy_header.on_error = [this](const std::string& peer, const std::string& why) { proxy_header_failed(peer, why); };
   impl_->handover.use_listener(so);
   if (use_tls) {
     net::TlsServerOptions t = tls_server_options(options_.tls, ctx);
@@ -324,6 +348,11 @@ void SyslogSource::add_message(std::string_view frame, std::string_view peer_ip,
     ++batch_truncated_;
   }
   if (batch_->size() >= static_cast<std::size_t>(options_.batch_max_events)) flush();
+}
+
+void SyslogSource::proxy_header_failed(const std::string& peer_ip, const std::string& why) {
+  metrics_->proxy_header_failures.add();
+  metrics_->bad_input_log.warn("syslog source {}: closing {}: PROXY protocol: {}", name_, peer_ip, why);
 }
 
 void SyslogSource::after_read() {
@@ -506,7 +535,7 @@ void SyslogSource::adopt_connections() {
         if (const auto* relp = std::any_cast<syslog::RelpState>(&state))
           return std::make_unique<syslog::RelpHandler>(*this, conn, *relp);
         if (const auto* stream = std::any_cast<syslog::StreamState>(&state))
-          return std::make_unique<syslog::StreamHandler>(*this, conn, *stream);
+          return std::make_unique<syslog::StreamHandler>(*this, *stream);
         if (options_.mode == "relp") return std::make_unique<syslog::RelpHandler>(*this, conn);
         return std::make_unique<syslog::StreamHandler>(*this, conn);
       });

@@ -43,6 +43,7 @@ class SyslogSource final : public Source {
     std::string mode = "udp";
     TlsOptions tls;
     std::string framing = "auto";
+    bool proxy_protocol = false;  // a PROXY v1/v2 header starts each TCP, TLS or RELP connection
     config::ByteSize max_frame_bytes{64 * 1024};
     int64_t max_connections = 1000;
     config::Duration idle_timeout = std::chrono::minutes(5);
@@ -69,6 +70,8 @@ class SyslogSource final : public Source {
   void add_message(std::string_view frame, std::string_view peer_ip, bool truncated,
                    const RelpAck* ack);
   void after_read();
+  // A connection whose PROXY header is missing or malformed (it is closed).
+  void proxy_header_failed(const std::string& peer_ip, const std::string& why);
   struct Metrics;
   Metrics& metrics() { return *metrics_; }
   net::Framing framing() const { return framing_; }

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <thread>
 
@@ -402,6 +403,38 @@ TEST(SocketSourceTest, ProxyProtocolHeadersNameTheClient) {
   EXPECT_EQ(r.metric("logferry_socket_proxy_header_failures_total"), 1);
   EXPECT_EQ(r.out().count(), 2u);
   for (int fd : {v1, v2, bare}) ::close(fd);
+}
+
+// proxy_protocol with tls: the header comes in clear, then the TLS handshake on the same
+// socket (HAProxy's `send-proxy-v2 ssl`, AWS NLBs). The client is an Asio/OpenSSL one that
+// writes the header before its ClientHello (s_client cannot). A TLS client without the header
+// is closed before the handshake and counted.
+TEST(SocketSourceTest, ProxyProtocolHeaderBeforeTheTlsHandshake) {
+  testing::TempDir dir;
+  testing::make_certs(dir);
+  auto o = options("tcp", "newline", "text");
+  o.proxy_protocol = true;
+  o.tls.enabled = true;
+  o.tls.cert_file = (dir / "server.pem").string();
+  o.tls.key_file = (dir / "server.key").string();
+  RunningSocket r(o);
+  std::string v2 = std::string("\r\n\r\n\0\r\nQUIT\n", 12) + std::string("\x21\x11\x00\x0c", 4) +
+                   std::string("\xc0\x00\x02\x0a\xc6\x33\x64\x07\x9c\x40\x17\x70", 12);
+  ASSERT_TRUE(testing::send_tls(r.port(), dir, false, "over tls via v2\n", v2));
+  ASSERT_TRUE(testing::send_tls(r.port(), dir, false, "over tls via v1\n",
+                                "PROXY TCP6 2001:db8::7 2001:db8::1 4711 6514\r\n"));
+  ASSERT_TRUE(r.wait_for(2));
+  auto ev = r.out().events();
+  std::sort(ev.begin(), ev.end());
+  EXPECT_TRUE(has(ev[0], R"({"message":"over tls via v1")")) << ev[0];
+  EXPECT_TRUE(has(ev[0], R"("host":"2001:db8::7","port":4711,"proxy_host":"2001:db8::1","proxy_port":6514)")) << ev[0];
+  EXPECT_TRUE(has(ev[1], R"({"message":"over tls via v2")")) << ev[1];
+  EXPECT_TRUE(has(ev[1], R"("host":"192.0.2.10","port":40000,"proxy_host":"198.51.100.7","proxy_port":6000)")) << ev[1];
+  EXPECT_FALSE(testing::send_tls(r.port(), dir, false, "no header\n"));
+  EXPECT_TRUE(wait_until([&] { return r.metric("logferry_socket_proxy_header_failures_total") == 1; }, 5s,
+                         "the failure counted"));
+  EXPECT_EQ(r.metric("logferry_socket_tls_handshake_failures_total"), 0);
+  EXPECT_EQ(r.out().count(), 2u);
 }
 
 }  // namespace

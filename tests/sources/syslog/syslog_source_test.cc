@@ -106,6 +106,34 @@ TEST(SyslogSourceTest, HostFallsBackToSourceIp) {
   ::close(a);
 }
 
+// proxy_protocol (HAProxy in front, as with Logstash's syslog input): the client a PROXY
+// header names is source_ip, and host when the message has none. A connection without a
+// header is closed and counted.
+TEST(SyslogSourceTest, ProxyProtocolClientIsTheSourceIp) {
+  auto o = tcp_options();
+  o.proxy_protocol = true;
+  Running r(o);
+  int v1 = connect_tcp(r.port());
+  send_all(v1, "PROXY TCP4 203.0.113.9 198.51.100.2 40001 514\r\n<13>Oct 11 22:14:15 sshd[5]: no host here\n");
+  ASSERT_TRUE(wait_until([&] { return r.out().count() == 1; }, 5s, "v1 event"));
+  int v2 = connect_tcp(r.port());
+  send_all(v2, std::string("\r\n\r\n\0\r\nQUIT\n", 12) + std::string("\x21\x11\x00\x0c", 4) +
+                   std::string("\xc0\x00\x02\x0a\xc6\x33\x64\x07\x9c\x40\x17\x70", 12) +
+                   "<13>1 2024-01-01T00:00:00Z h5 app - - - with host\n");
+  ASSERT_TRUE(wait_until([&] { return r.out().count() == 2; }, 5s, "v2 event"));
+  auto ev = r.out().events();
+  EXPECT_TRUE(contains(ev[0], R"("host":"203.0.113.9","appname":"sshd")")) << ev[0];
+  EXPECT_TRUE(contains(ev[0], R"("source_ip":"203.0.113.9")")) << ev[0];
+  EXPECT_TRUE(contains(ev[1], R"("host":"h5","appname":"app")")) << ev[1];
+  EXPECT_TRUE(contains(ev[1], R"("source_ip":"192.0.2.10")")) << ev[1];
+  int bare = connect_tcp(r.port());
+  send_all(bare, "<13>Oct 11 22:14:15 h app: no header\n");
+  EXPECT_EQ(read_some(bare, 5000ms), "");  // closed
+  EXPECT_EQ(r.metric("logferry_syslog_proxy_header_failures_total"), 1);
+  EXPECT_EQ(r.out().count(), 2u);
+  for (int fd : {v1, v2, bare}) ::close(fd);
+}
+
 TEST(SyslogSourceTest, ManyMessagesAreBatched) {
   Running r(tcp_options());
   int a = connect_tcp(r.port());
@@ -267,6 +295,30 @@ TEST(SyslogSourceTest, RelpGarbageClosesOnlyThatSession) {
   ::close(bad);
 }
 
+// RELP behind a PROXY v2 header: the session is RELP as ever, its messages from the client the
+// header names, acked.
+TEST(SyslogSourceTest, RelpBehindAProxyHeader) {
+  SyslogSource::Options o;
+  o.mode = "relp";
+  o.proxy_protocol = true;
+  Running r(o);
+  int fd = connect_tcp(r.port());
+  send_all(fd, std::string("\r\n\r\n\0\r\nQUIT\n", 12) + std::string("\x21\x11\x00\x0c", 4) +
+                   std::string("\xc0\x00\x02\x0a\xc6\x33\x64\x07\x9c\x40\x17\x70", 12) + "1 open 0\n");
+  std::string got;
+  ASSERT_TRUE(wait_until([&] {
+    got += read_some(fd, 100ms);
+    return contains(got, "1 rsp ");
+  }, 5s, "open answered"));
+  send_all(fd, "2 syslog 41 <13>1 2024-01-01T00:00:00Z h app - - - hi\n");
+  ASSERT_TRUE(wait_until([&] {
+    got += read_some(fd, 100ms);
+    return contains(got, "2 rsp 6 200 OK");
+  }, 5s, "ack")) << got;
+  ASSERT_EQ(r.out().count(), 1u);
+  EXPECT_TRUE(contains(r.out().events()[0], R"("message":"hi","source_ip":"192.0.2.10")")) << r.out().events()[0];
+  ::close(fd);
+}
 
 // While send() blocks, the source reads no socket: the sender's writes stall on the full TCP
 // window instead of piling up in our memory. Released, everything arrives.
@@ -367,6 +419,26 @@ TEST(SyslogSourceTest, ReloadKeepsTheTcpConnectionAndItsHalfReadFrame) {
   send_all(fresh, "<13>1 2024-01-01T00:00:00Z h app - - - new\n");
   EXPECT_TRUE(wait_until([&] { return second.out().count() == 3; }, 5s, "new connection"));
   ::close(fresh);
+  ::close(fd);
+}
+
+// The PROXY header was read by the first pipeline; the second keeps its client as source_ip.
+TEST(SyslogSourceTest, ReloadKeepsTheProxiedClient) {
+  Handover handover;
+  auto o = tcp_options();
+  o.proxy_protocol = true;
+  auto first = std::make_unique<Running>(o);
+  int fd = connect_tcp(first->port());
+  send_all(fd, "PROXY TCP4 203.0.113.9 198.51.100.2 40001 514\r\n<13>1 2024-01-01T00:00:00Z h app - - - before\n");
+  ASSERT_TRUE(wait_until([&] { return first->out().count() == 1; }, 5s, "first line"));
+  first.reset();
+  Running second(o);
+  EXPECT_EQ(handover.end(), 0u);
+  send_all(fd, "<13>1 2024-01-01T00:00:00Z h app - - - after\n");
+  ASSERT_TRUE(wait_until([&] { return second.out().count() == 1; }, 5s, "after the reload"));
+  EXPECT_TRUE(contains(second.out().events()[0], R"("message":"after","source_ip":"203.0.113.9")"))
+      << second.out().events()[0];
+  EXPECT_EQ(second.metric("logferry_syslog_proxy_header_failures_total"), 0);
   ::close(fd);
 }
 
