@@ -91,6 +91,7 @@ class StreamConn final : public TcpServer::Conn {
       auto self = shared_from_this();
       stream_.async_handshake(asio::ssl::stream_base::server, [this, self](asio::error_code e) {
         if (closed_) return;
+        if (e == asio::error::operation_aborted && held_) return;  // finishes in the next pipeline
         if (e) {
           if (metrics_.tls_failures) metrics_.tls_failures->add();
           close();
