@@ -16,11 +16,11 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct TcpServer::Conn : Connection, std::enable_shared_from_this<TcpServer::Conn> {
   virtual void start(const TcpServer::HandlerFactory& factory) = 0;
-  // Reload: stop reading and cancel the pending read (a plain connection stays open to be
-  // released; a TLS one closes).
+  // Reload: stop reading and cancel the pending read; the connection stays open to be released.
   virtual void hold() = 0;
-  // Reload: the fd and handler leave this object, which is then closed without on_close.
-  virtual int release(ConnectionHandler** handler) = 0;
+  // Reload: the fd, the TLS session (if any) and the handler leave this object, which is then
+  // closed without on_close.
+  virtual int release(ConnectionHandler** handler, TlsSession* tls) = 0;
   virtual bool writing() const = 0;
   void set_peer_port(uint16_t port) { peer_port_ = port; }
 };
@@ -39,6 +39,16 @@ std::vector<char>& thread_read_buffer(std::size_t bytes) {
 
 template <class Stream>
 constexpr bool kIsTls = !std::is_same_v<Stream, tcp::socket>;
+
+template <class Handler>
+void write_all(tcp::socket& socket, asio::const_buffer data, Handler&& done) {
+  asio::async_write(socket, data, std::forward<Handler>(done));
+}
+
+template <class Handler>
+void write_all(TlsSocket& tls, asio::const_buffer data, Handler&& done) {
+  tls.async_write(data, std::forward<Handler>(done));
+}
 
 template <class Stream>
 class StreamConn final : public TcpServer::Conn {
@@ -81,6 +91,7 @@ class StreamConn final : public TcpServer::Conn {
       auto self = shared_from_this();
       stream_.async_handshake(asio::ssl::stream_base::server, [this, self](asio::error_code e) {
         if (closed_) return;
+        if (e == asio::error::operation_aborted && held_) return;  // finishes in the next pipeline
         if (e) {
           if (metrics_.tls_failures) metrics_.tls_failures->add();
           close();
@@ -124,17 +135,13 @@ class StreamConn final : public TcpServer::Conn {
   }
 
   void hold() override {
-    if constexpr (kIsTls<Stream>) {
-      close();
-    } else {
-      held_ = true;
-      paused_ = true;
-      asio::error_code ec;
-      socket().cancel(ec);
-    }
+    held_ = true;
+    paused_ = true;
+    asio::error_code ec;
+    socket().cancel(ec);
   }
 
-  int release(ConnectionHandler** handler) override {
+  int release(ConnectionHandler** handler, TlsSession* tls) override {
     if (closed_) return -1;
     closed_ = true;
     timer_.cancel();
@@ -142,6 +149,7 @@ class StreamConn final : public TcpServer::Conn {
     int fd = socket().release(ec);
     if (metrics_.active) metrics_.active->add(-1);
     *handler = handler_.get();
+    if constexpr (kIsTls<Stream>) *tls = stream_.release_session();
     return ec ? -1 : fd;
   }
 
@@ -217,20 +225,19 @@ class StreamConn final : public TcpServer::Conn {
 
   void write_front() {
     auto self = shared_from_this();
-    asio::async_write(stream_, asio::buffer(writes_.front()),
-                      [this, self](asio::error_code e, std::size_t) {
-                        if (closed_) return;
-                        if (e) {
-                          close();
-                          return;
-                        }
-                        writes_.pop_front();
-                        if (!writes_.empty()) {
-                          write_front();
-                        } else if (close_after_writes_) {
-                          close();
-                        }
-                      });
+    write_all(stream_, asio::buffer(writes_.front()), [this, self](asio::error_code e, std::size_t) {
+      if (closed_) return;
+      if (e) {
+        close();
+        return;
+      }
+      writes_.pop_front();
+      if (!writes_.empty()) {
+        write_front();
+      } else if (close_after_writes_) {
+        close();
+      }
+    });
   }
 
   // One timer: the handshake deadline first, then the idle timeout, re-armed lazily from the
@@ -367,7 +374,7 @@ void TcpServer::accept_next() {
     uint16_t peer_port = peer_ec ? 0 : peer.port();
     std::shared_ptr<Conn> conn;
     if (options_.tls) {
-      conn = std::make_shared<StreamConn<asio::ssl::stream<tcp::socket>>>(
+      conn = std::make_shared<StreamConn<TlsSocket>>(
           *this, alive, options_, metrics_, id, std::move(peer_ip), std::move(socket),
           *options_.tls);
     } else {
@@ -407,13 +414,14 @@ void TcpServer::hold_connections() {
 }
 
 void TcpServer::release_connections(
-    const std::function<void(int fd, const Connection&, ConnectionHandler&)>& take) {
+    const std::function<void(int fd, TlsSession tls, const Connection&, ConnectionHandler&)>& take) {
   auto conns = std::move(connections_);
   connections_.clear();
   for (auto& [id, c] : conns) {
     ConnectionHandler* handler = nullptr;
-    int fd = c->release(&handler);
-    if (fd >= 0 && handler) take(fd, *c, *handler);
+    TlsSession tls;
+    int fd = c->release(&handler, &tls);
+    if (fd >= 0 && handler) take(fd, std::move(tls), *c, *handler);
   }
 }
 
@@ -423,7 +431,7 @@ bool TcpServer::writes_pending() const {
   return false;
 }
 
-void TcpServer::adopt_connection(int fd, std::string peer_ip, const HandlerFactory& make) {
+void TcpServer::adopt_connection(int fd, TlsSession tls, std::string peer_ip, const HandlerFactory& make) {
   sockaddr_storage local{};
   socklen_t len = sizeof local;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
@@ -439,8 +447,14 @@ void TcpServer::adopt_connection(int fd, std::string peer_ip, const HandlerFacto
   uint64_t id = next_id_++;
   Options adopted = options_;
   adopted.proxy_header.enabled = false;  // read by the previous pipeline
-  auto conn = std::make_shared<StreamConn<tcp::socket>>(*this, alive_, adopted, metrics_, id,
-                                                        std::move(peer_ip), std::move(socket));
+  std::shared_ptr<Conn> conn;
+  if (tls) {
+    conn = std::make_shared<StreamConn<TlsSocket>>(*this, alive_, adopted, metrics_, id, std::move(peer_ip),
+                                                   std::move(socket), std::move(tls));
+  } else {
+    conn = std::make_shared<StreamConn<tcp::socket>>(*this, alive_, adopted, metrics_, id,
+                                                     std::move(peer_ip), std::move(socket));
+  }
   conn->set_peer_port(peer_ec ? 0 : peer.port());
   connections_.emplace(id, conn);
   if (metrics_.active) metrics_.active->add(1);

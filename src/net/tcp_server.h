@@ -22,6 +22,7 @@
 #include "core/metrics.h"
 #include "core/result.h"
 #include "net/proxy_header_reader.h"
+#include "net/tls_socket.h"
 
 namespace logferry::net {
 
@@ -101,15 +102,18 @@ class TcpServer {
 
   // Handing sockets to the next pipeline on reload (runtime/listener_registry.h), in this
   // order: release_listener() (stop accepting; the kernel queues new connections),
-  // hold_connections() (no more reads; TLS connections, whose session cannot move, close),
-  // io.poll() (reads already done reach their handlers), release_connections().
+  // hold_connections() (no more reads), io.poll() (reads already done reach their handlers),
+  // release_connections().
   int release_listener();
   void hold_connections();
-  // Gives each held connection's fd, peer and handler to `take`, then forgets it without
+  // Gives each held connection's fd, TLS session (null for plain TCP; it holds what was read
+  // from the fd and not yet returned), peer and handler to `take`, then forgets it without
   // closing the fd or calling on_close.
-  void release_connections(const std::function<void(int fd, const Connection&, ConnectionHandler&)>& take);
-  // Serves an open plain-TCP connection from a previous pipeline; `make` builds its handler.
-  void adopt_connection(int fd, std::string peer_ip, const HandlerFactory& make);
+  void release_connections(
+      const std::function<void(int fd, TlsSession tls, const Connection&, ConnectionHandler&)>& take);
+  // Serves an open connection from a previous pipeline, on its TLS session if `tls` is set;
+  // `make` builds its handler.
+  void adopt_connection(int fd, TlsSession tls, std::string peer_ip, const HandlerFactory& make);
   // True while some connection has queued writes not yet sent (e.g. acks before a handover).
   bool writes_pending() const;
 

@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+struct ssl_st;  // OpenSSL's SSL
+
 namespace logferry::runtime {
 
 // One open TCP connection handed from the stopping source to the next one.
@@ -34,6 +36,9 @@ struct HandedConnection {
   int fd = -1;
   std::string peer_ip;
   std::any state;  // the source's own (e.g. its FrameSplitter with a half-read frame)
+  // A TLS connection's session (net::TlsSession): keys, and bytes read from the fd but not yet
+  // returned. Freed (not closed: the fd is) if nobody adopts the connection.
+  std::shared_ptr<ssl_st> tls;
 };
 
 // A datagram read from a parked UDP socket, for its next owner to take first.

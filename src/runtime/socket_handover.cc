@@ -40,7 +40,8 @@ std::size_t SocketHandover::adopt_connections(net::TcpServer& tcp, const Adopted
   std::size_t n = connections_.size();
   for (auto& c : connections_) {
     const std::any& state = c.state;
-    tcp.adopt_connection(c.fd, c.peer_ip, [&](net::Connection& conn) { return make(conn, state); });
+    tcp.adopt_connection(c.fd, std::move(c.tls), c.peer_ip,
+                         [&](net::Connection& conn) { return make(conn, state); });
   }
   connections_.clear();
   return n;
@@ -74,13 +75,14 @@ std::optional<std::size_t> SocketHandover::park(net::TcpServer* tcp, std::any so
   parked.datagrams = udp_;
   parked.held = std::move(held_datagrams_);  // built, never run: they go back first
   if (tcp) {
-    tcp->release_connections([&](int fd, const net::Connection& c, net::ConnectionHandler& h) {
+    tcp->release_connections([&](int fd, net::TlsSession tls, const net::Connection& c,
+                                 net::ConnectionHandler& h) {
       std::optional<std::any> state = state_of(c, h);
       if (!state) {
         ::close(fd);
         return;
       }
-      parked.connections.push_back({fd, c.peer_ip(), std::move(*state)});
+      parked.connections.push_back({fd, c.peer_ip(), std::move(*state), std::move(tls)});
     });
   }
   for (auto& c : connections_) parked.connections.push_back(std::move(c));  // built, never run

@@ -51,7 +51,7 @@ class SocketHandover {
   // run(): serves the connections handed over; returns how many.
   std::size_t adopt_connections(net::TcpServer& tcp, const AdoptedFactory& make);
 
-  // Reload, first step: no more accepts or reads (TLS connections close). Reads already done
+  // Reload, first step: no more accepts or reads. Reads already done
   // reach their handlers (io.poll()); the caller then flushes them into its last batch.
   void hold(asio::io_context& io, net::TcpServer* tcp, asio::ip::udp::socket* udp);
   bool held() const { return held_; }

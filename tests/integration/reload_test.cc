@@ -32,6 +32,7 @@
 #include "support/child_process.h"
 #include "support/net_util.h"
 #include "support/temp_dir.h"
+#include "support/tls_test_certs.h"
 #include "support/wait.h"
 
 namespace logferry::testing {
@@ -306,57 +307,86 @@ TEST(ReloadIntegrationTest, NoListenerRefusesAConnectionDuringReloads) {
   EXPECT_EQ(logferry.stop(), 0) << logferry.err();
 }
 
-// A RELP session from rsyslogd (imfile -> omrelp) stays open over 5 reloads: every line
-// arrives, on one connection, and none twice (nothing was left unacked to resend).
-TEST(ReloadIntegrationTest, RsyslogRelpSessionSurvivesReloads) {
-  if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
-  constexpr int kLines = 10'000;
-  TempDir dir;
-  uint16_t relp = free_tcp_port(), api = free_tcp_port();
-  auto cfg = dir.write("logferry.yaml",
-                       "data_dir: ./data\n"
-                       "api: { address: 127.0.0.1:" + std::to_string(api) + " }\n"
-                       "sources:\n"
-                       "  relp: { type: syslog, mode: relp, address: 127.0.0.1:" + std::to_string(relp) + " }\n"
-                       "sinks:\n"
-                       "  files: { type: file, inputs: [relp], path: out/all.log, format: '%{message}' }\n");
-  ChildProcess logferry({{logferry_binary().string(), "run", "-c", cfg.string()}, {}, dir.path(), "logferry"});
-  ASSERT_TRUE(wait_until([&] { return logferry.err().find("syslog source relp: listening") != std::string::npos; },
-                         15s, "logferry listening")) << logferry.err();
-  auto input = dir / "in.log";
-  dir.write("in.log", "");
-  fs::create_directories(dir / "rsyslog-work");
-  auto rs_conf = dir.write("rsyslog.conf",
-      "global(workDirectory=\"" + (dir / "rsyslog-work").string() + "\")\n"
-      "module(load=\"imfile\")\nmodule(load=\"omrelp\")\n"
-      "input(type=\"imfile\" file=\"" + input.string() + "\" tag=\"reload:\" ruleset=\"fwd\")\n"
-      "ruleset(name=\"fwd\") { action(type=\"omrelp\" target=\"127.0.0.1\" port=\"" + std::to_string(relp) +
-      "\" template=\"RSYSLOG_SyslogProtocol23Format\") }\n");
-  ChildProcess rsyslogd({{rsyslogd_path().string(), "-n", "-M", rsyslog_module_dir().string(), "-f",
-                          rs_conf.string(), "-i", (dir / "rsyslog.pid").string()}, {}, dir.path(), "rsyslogd"});
+// How rsyslogd sends to logferry's syslog source in a session test below.
+struct RsyslogSession {
+  std::string mode;     // the source's mode: relp or tls
+  bool tls = false;     // the source gets a certificate (RELP over TLS with mode relp)
+  std::string modules;  // rsyslog module lines
+  std::string global;   // extra rsyslog global() settings
+  std::string action;   // rsyslog action sending to 127.0.0.1:PORT (PORT is replaced)
+};
 
+std::string session_config(const RsyslogSession& s, const TempDir& dir, uint16_t port, uint16_t api) {
+  std::string d = dir.path().string();
+  std::string tls = s.tls ? ", tls: { cert_file: " + d + "/server.pem, key_file: " + d + "/server.key }" : "";
+  return "data_dir: ./data\n"
+         "api: { address: 127.0.0.1:" + std::to_string(api) + " }\n"
+         "sources:\n"
+         "  in: { type: syslog, mode: " + s.mode + ", address: 127.0.0.1:" + std::to_string(port) + tls + " }\n"
+         "sinks:\n"
+         "  files: { type: file, inputs: [in], path: out/all.log, format: '%{message}' }\n";
+}
+
+// `text` with each `from` replaced by `to`.
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+// PORT and CA_FILE in the session's settings become the port and dir/ca.pem.
+std::string rsyslog_config(const RsyslogSession& s, const TempDir& dir, const fs::path& input, uint16_t port) {
+  std::string ca = (dir / "ca.pem").string();
+  std::string action = replaced(replaced(s.action, "PORT", std::to_string(port)), "CA_FILE", ca);
+  return "global(workDirectory=\"" + (dir / "rsyslog-work").string() + "\"" + replaced(s.global, "CA_FILE", ca) +
+         ")\n"
+         "module(load=\"imfile\")\n" + s.modules +
+         "input(type=\"imfile\" file=\"" + input.string() + "\" tag=\"reload:\" ruleset=\"fwd\")\n"
+         "ruleset(name=\"fwd\") { " + action + " }\n";
+}
+
+// Appends `lines` numbered lines to `input`, 10 every 10 ms, with 5 SIGHUPs spread over them.
+void write_paced_with_reloads(const fs::path& input, int lines, ChildProcess& logferry) {
   std::ofstream out(input, std::ios::app);
   int reloaded = 0;
   auto next_tick = std::chrono::steady_clock::now();
-  for (int i = 0; i < kLines; ++i) {
-    out << "relp-" << std::setw(6) << std::setfill('0') << i << "\n";
+  for (int i = 0; i < lines; ++i) {
+    out << "line-" << std::setw(6) << std::setfill('0') << i << "\n";
     if (i % 10 != 9) continue;
     out.flush();
-    if (reloaded < 5 && i / 10 == (reloaded + 1) * (kLines / 10) / 6) {
+    if (reloaded < 5 && i / 10 == (reloaded + 1) * (lines / 10) / 6) {
       ++reloaded;
       logferry.signal(SIGHUP);
     }
     next_tick += 10ms;
     std::this_thread::sleep_until(next_tick);
   }
-  out.close();
+}
+
+// rsyslogd (imfile -> `s.action`) sends at a steady pace over 5 reloads: every line arrives,
+// on one connection, and none twice (nothing was left unacked to resend).
+void expect_session_survives_reloads(const RsyslogSession& s) {
+  constexpr int kLines = 10'000;
+  TempDir dir;
+  if (s.tls) make_certs(dir);
+  uint16_t port = free_tcp_port(), api = free_tcp_port();
+  auto cfg = dir.write("logferry.yaml", session_config(s, dir, port, api));
+  ChildProcess logferry({{logferry_binary().string(), "run", "-c", cfg.string()}, {}, dir.path(), "logferry"});
+  ASSERT_TRUE(wait_until([&] { return logferry.err().find("syslog source in: listening") != std::string::npos; },
+                         15s, "logferry listening")) << logferry.err();
+  auto input = dir.write("in.log", "");
+  fs::create_directories(dir / "rsyslog-work");
+  auto rs_conf = dir.write("rsyslog.conf", rsyslog_config(s, dir, input, port));
+  ChildProcess rsyslogd({{rsyslogd_path().string(), "-n", "-M", rsyslog_module_dir().string(), "-f",
+                          rs_conf.string(), "-i", (dir / "rsyslog.pid").string()}, {}, dir.path(), "rsyslogd"});
+  write_paced_with_reloads(input, kLines, logferry);
   std::vector<int> seen(kLines, 0);
   int missing = kLines, repeated = 0;
   wait_until([&] {
     std::fill(seen.begin(), seen.end(), 0);
     std::ifstream in(dir / "out" / "all.log");
     for (std::string line; std::getline(in, line);)
-      if (line.rfind("relp-", 0) == 0) ++seen[static_cast<std::size_t>(std::atoi(line.c_str() + 5)) % kLines];
+      if (line.rfind("line-", 0) == 0) ++seen[static_cast<std::size_t>(std::atoi(line.c_str() + 5)) % kLines];
     missing = static_cast<int>(std::count(seen.begin(), seen.end(), 0));
     repeated = 0;
     for (int n : seen) repeated += n > 1 ? n - 1 : 0;
@@ -365,9 +395,36 @@ TEST(ReloadIntegrationTest, RsyslogRelpSessionSurvivesReloads) {
   EXPECT_EQ(missing, 0);
   EXPECT_EQ(repeated, 0) << "lines resent: a session was closed with acks outstanding";
   EXPECT_GE(metric(api, "logferry_config_reloads_total"), 5);
-  EXPECT_EQ(metric(api, "logferry_syslog_connections_accepted_total{component=\"relp\"}"), 1)
+  EXPECT_EQ(metric(api, "logferry_syslog_connections_accepted_total{component=\"in\"}"), 1)
       << "rsyslogd had to reconnect";
   EXPECT_EQ(logferry.stop(), 0) << logferry.err();
+}
+
+TEST(ReloadIntegrationTest, RsyslogRelpSessionSurvivesReloads) {
+  if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
+  expect_session_survives_reloads({"relp", false, "module(load=\"omrelp\")\n", "",
+                                   "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"PORT\" "
+                                   "template=\"RSYSLOG_SyslogProtocol23Format\")"});
+}
+
+// The TLS session moves to the next pipeline with its fd (net::TlsSocket): omfwd over TLS
+// (ossl driver) stays on one connection and loses nothing. Before, each reload closed it: rsyslogd
+// reconnected and lines it had sent on the closed connection were lost.
+TEST(ReloadIntegrationTest, RsyslogTlsSessionSurvivesReloads) {
+  if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
+  expect_session_survives_reloads({"tls", true, "", " defaultNetstreamDriverCAFile=\"CA_FILE\"",
+                                   "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"PORT\" protocol=\"tcp\" "
+                                   "streamDriver=\"ossl\" streamDriverMode=\"1\" streamDriverAuthMode=\"x509/certvalid\" "
+                                   "template=\"RSYSLOG_SyslogProtocol23Format\")"});
+}
+
+// RELP over TLS (omrelp tls="on"): the session and its unacked window move together.
+TEST(ReloadIntegrationTest, RsyslogRelpOverTlsSessionSurvivesReloads) {
+  if (!have_rsyslog()) GTEST_SKIP() << "rsyslogd not unpacked in .peers/";
+  expect_session_survives_reloads({"relp", true, "module(load=\"omrelp\" tls.tlslib=\"openssl\")\n", "",
+                                   "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"PORT\" tls=\"on\" "
+                                   "tls.cacert=\"CA_FILE\" tls.authmode=\"certvalid\" "
+                                   "template=\"RSYSLOG_SyslogProtocol23Format\")"});
 }
 
 // A reload whose config fails to start (a new source cannot bind) falls back to the previous

@@ -38,7 +38,7 @@ TEST(ListenerRegistryTest, OutsideAHandoverParkCloses) {
   ListenerRegistry reg;
   int fd = new_socket();
   int conn = new_socket();
-  EXPECT_FALSE(reg.park("k", parked(fd, {}, {{conn, "127.0.0.1", {}}})));
+  EXPECT_FALSE(reg.park("k", parked(fd, {}, {{conn, "127.0.0.1", {}, nullptr}})));
   EXPECT_FALSE(is_open(fd));
   EXPECT_FALSE(is_open(conn));
   EXPECT_FALSE(reg.adopt("k"));
@@ -49,7 +49,7 @@ TEST(ListenerRegistryTest, DuringAHandoverTheNextOwnerAdoptsSocketConnectionsAnd
   reg.begin_handover();
   int fd = new_socket();
   int conn = new_socket();
-  EXPECT_TRUE(reg.park("k", parked(fd, uint32_t{7}, {{conn, "10.0.0.1", std::string("half a fr")}})));
+  EXPECT_TRUE(reg.park("k", parked(fd, uint32_t{7}, {{conn, "10.0.0.1", std::string("half a fr"), nullptr}})));
   EXPECT_FALSE(reg.adopt("other"));
   auto got = reg.adopt("k");
   ASSERT_TRUE(got);

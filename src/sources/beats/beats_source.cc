@@ -384,8 +384,9 @@ void BeatsSource::adopt_connections() {
   if (n > 0) log_info("beats source {}: took over {} open connections", name_, n);
 }
 
-// Reload, first step: no more accepts or reads (TLS connections close). What the connections
-// have read joins this pipeline's last batch; the rest waits in the kernel.
+// Reload, first step: no more accepts or reads (a TLS session moves with its fd). What the
+// connections have read joins this pipeline's last batch; the rest waits in the kernel or the
+// TLS session.
 void BeatsSource::hold_for_handover() {
   if (impl_->handover.held()) return;
   now_ = clock_->now();

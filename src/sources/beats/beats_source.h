@@ -8,10 +8,10 @@
 // forwarder thread hands finished batches to the pipeline, whose wait (backpressure) must
 // not stop the keep-alives. When the hand-off is full, every connection stops reading.
 //
-// Reload (docs/ARCHITECTURE.md "Reload"): the listening socket and the plain-TCP connections
-// move to the next pipeline (runtime::SocketHandover). What was read goes into this pipeline's
-// last batch; once it drained (on_drained()) the acks are written and each connection moves
-// with its BeatsState (half-read frame, the window still receiving). TLS connections close.
+// Reload (docs/ARCHITECTURE.md "Reload"): the listening socket and the connections (plain or
+// TLS) move to the next pipeline (runtime::SocketHandover). What was read goes into this
+// pipeline's last batch; once it drained (on_drained()) the acks are written and each connection moves
+// with its BeatsState (half-read frame, the window still receiving).
 #pragma once
 
 #include <chrono>

@@ -546,8 +546,9 @@ void SyslogSource::on_drained() {
   if (impl_->handover.held()) park_sockets();
 }
 
-// Reload, first step: no more accepts or reads (TLS sessions cannot move: those close). What
-// the connections have read reaches this pipeline (the last batch); the rest waits in the kernel.
+// Reload, first step: no more accepts or reads (TLS sessions move with their fds). What
+// the connections have read reaches this pipeline (the last batch); the rest waits in the kernel
+// or in the TLS session.
 void SyslogSource::hold_for_handover() {
   if (impl_->handover.held()) return;
   impl_->handover.hold(impl_->io, impl_->tcp.get(), impl_->udp.get());

@@ -78,6 +78,62 @@ TEST(SocketSourceTest, ReloadKeepsTheTcpConnectionAndItsHalfSentLine) {
   ::close(fd);
 }
 
+// A blocking TLS client that trusts dir/ca.pem and keeps its connection open.
+class TlsClient {
+ public:
+  TlsClient(const testing::TempDir& dir, uint16_t port) : ctx_(asio::ssl::context::tls_client), stream_(io_, ctx_) {
+    ctx_.load_verify_file((dir / "ca.pem").string());
+    stream_.set_verify_mode(asio::ssl::verify_peer);
+    stream_.next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+    stream_.handshake(asio::ssl::stream_base::client);
+  }
+  void send(const std::string& data) { asio::write(stream_, asio::buffer(data)); }
+
+ private:
+  asio::io_context io_;
+  asio::ssl::context ctx_;
+  asio::ssl::stream<asio::ip::tcp::socket> stream_;
+};
+
+SocketSource::Options tls_options(const testing::TempDir& dir) {
+  auto o = options("tcp", "newline", "text");
+  o.tls.enabled = true;
+  o.tls.cert_file = (dir / "server.pem").string();
+  o.tls.key_file = (dir / "server.key").string();
+  return o;
+}
+
+// The TLS session moves with its fd (net::TlsSocket): the next pipeline decrypts what the
+// client sends on, with the keys of the first handshake. What the first pipeline had read
+// and not yet returned (a burst is in flight as it stops) comes out of the second: every line
+// once, in order.
+TEST(SocketSourceTest, ReloadKeepsTheTlsSessionAndWhatItHadRead) {
+  testing::TempDir dir;
+  testing::make_certs(dir);
+  Handover handover;
+  auto first = std::make_unique<RunningSocket>(tls_options(dir));
+  uint16_t port = first->port();
+  TlsClient client(dir, port);
+  client.send("before\n");
+  ASSERT_TRUE(first->wait_for(1));
+  constexpr int kBurst = 5000;
+  std::string burst;
+  for (int i = 0; i < kBurst; ++i) burst += "burst " + std::to_string(i) + "\n";
+  client.send(burst + "spl");
+  first->stop();  // parks, mid-burst: "spl" and whatever the session holds travel on
+  RunningSocket second(tls_options(dir));
+  EXPECT_EQ(handover.end(), 0u);  // everything adopted
+  client.send("it across\n");
+  auto total = [&] { return first->out().count() + second.out().count(); };
+  ASSERT_TRUE(wait_until([&] { return total() == kBurst + 2; }, 10s, "every line")) << total();
+  auto events = first->out().events();
+  for (auto& e : second.out().events()) events.push_back(e);
+  for (int i = 0; i < kBurst; ++i)
+    ASSERT_TRUE(has(events[static_cast<std::size_t>(i) + 1], "\"burst " + std::to_string(i) + "\"")) << i;
+  EXPECT_TRUE(has(events.back(), R"({"message":"split across")")) << events.back();
+  EXPECT_EQ(second.metric("logferry_socket_connections_accepted_total"), 0);  // no new connection
+}
+
 TEST(SocketSourceTest, ReloadKeepsTheUdpSocketAndWhatArrivesMeanwhile) {
   Handover handover;
   auto first = std::make_unique<RunningSocket>(options("udp", "newline", "text"));
